@@ -1,0 +1,90 @@
+"""Application factory."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from app.config import CONFIGS, Config, ProductionConfig
+from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application; ``config_class`` overrides the ``APP_ENV`` choice (tests)."""
+    if config_class is None:
+        config_class = CONFIGS.get(os.environ.get("APP_ENV", "development"), CONFIGS["development"])
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    from app import models  # noqa: F401  (the whole schema, for Alembic)
+
+    register_blueprints(app)
+    register_cli(app)
+    register_template_helpers(app)
+    from app.errors import register_error_handlers
+
+    register_error_handlers(app)
+    if not app.debug and not app.testing:
+        app.logger.setLevel(logging.INFO)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    # Batch mode lets Alembic alter tables on SQLite, which cannot ALTER constraints.
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    from app.auth import sessions
+
+    sessions.init_login_manager(login_manager)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.reference import api_bp as reference_api_bp
+    from app.reference import bp as reference_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(reference_bp, url_prefix="/occupations")
+    app.register_blueprint(reference_api_bp, url_prefix="/api/v1/occupations")
+
+
+def register_cli(app: Flask) -> None:
+    from app import cli
+    from app.auth.cli import agencies_cli, users_cli
+    from app.reference.cli import occupations_cli, reference_cli
+
+    cli.register(app)
+    for group in (users_cli, agencies_cli, reference_cli, occupations_cli):
+        app.cli.add_command(group)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import i18n
+    from app.auth import access
+
+    app.jinja_env.globals.update(
+        can=access.can_current,
+        country_name=i18n.country_name,
+        current_language=i18n.current_language,
+        LANGUAGES=app.config["LANGUAGES"],
+    )
+    app.jinja_env.filters.update(
+        money=i18n.format_money,
+        date=i18n.format_date_short,
+        number=i18n.format_number,
+        datetime=i18n.format_datetime_short,
+        label=i18n.localised_label,
+    )

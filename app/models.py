@@ -1,0 +1,8 @@
+"""Every model, imported in one place so that Alembic and the tests see the whole schema."""
+from app.audit import AuditEvent  # noqa: F401
+from app.auth.models import Agency, Country, Region, User, UserSession  # noqa: F401
+from app.offers.models import Employer  # noqa: F401
+from app.reference.models import (  # noqa: F401
+    Domain, GrandDomain, IscoGroup, MobilityLink, Occupation, OccupationIsco, OccupationSkill,
+    ReferenceLoad, Skill, Specialisation, Title,
+)
