@@ -87,4 +87,5 @@ def register_template_helpers(app: Flask) -> None:
         number=i18n.format_number,
         datetime=i18n.format_datetime_short,
         label=i18n.localised_label,
+        percent=i18n.format_share,
     )

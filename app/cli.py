@@ -21,7 +21,7 @@ def _pybabel(*args: str) -> None:
 
 def _extract() -> None:
     _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "--no-location",
-             "--sort-output", "-o", "messages.pot", "app")
+             "--sort-output", "-o", "messages.pot", ".")
 
 
 @translate_cli.command("update")

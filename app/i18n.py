@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import (
+    format_currency, format_date, format_datetime, format_decimal, format_percent, get_locale,
+)
 from flask_login import current_user
 
 SESSION_KEY = "language"
@@ -60,6 +62,11 @@ def format_money(amount: Decimal | float | int | None, currency: str) -> str:
 
 def format_number(value: float | int | None) -> str:
     return "" if value is None else format_decimal(value)
+
+
+def format_share(value: float | None) -> str:
+    """A share in [0, 1] as a whole percentage, with the locale's sign and spacing."""
+    return "" if value is None else format_percent(value)
 
 
 def format_date_short(value: date | datetime | None) -> str:

@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any, Callable
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from app.auth.models import Role
@@ -113,7 +113,9 @@ def ensure(action: str, obj: Any = None) -> None:
     """Abort unless the current user may act; an unreachable object is a 404, not a 403,
     so that nobody learns which records exist in another agency or country."""
     if not current_user.is_authenticated:
-        abort(401)
+        if request.path.startswith("/api/"):
+            abort(401)
+        abort(current_app.login_manager.unauthorized())
     if not can(current_user, action):
         abort(403)
     if obj is not None and not can(current_user, action, obj):

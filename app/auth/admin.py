@@ -11,6 +11,7 @@ from app.auth.access import ensure, permission_required, scope_clause
 from app.auth.forms import AgencyForm, ConfirmForm, NewUserForm, UserForm
 from app.auth.models import Agency, Country, CountryKind, Region, Role, User
 from app.extensions import db
+from app.formtools import choices
 from app.offers.models import Employer
 
 
@@ -27,8 +28,8 @@ def _employers_in_scope():
 
 
 def _fill_user_choices(form: UserForm) -> None:
-    form.agency_id.choices = [(0, "—")] + [(a.id, str(a)) for a in _agencies_in_scope()]
-    form.employer_id.choices = [(0, "—")] + [(e.id, e.name) for e in _employers_in_scope()]
+    form.agency_id.choices = choices([(0, "—")] + [(a.id, str(a)) for a in _agencies_in_scope()])
+    form.employer_id.choices = choices([(0, "—")] + [(e.id, e.name) for e in _employers_in_scope()])
 
 
 def _check_user_links(form: UserForm) -> tuple[int | None, int | None] | None:
@@ -166,12 +167,12 @@ def _fill_agency_choices(form: AgencyForm) -> None:
     countries = db.session.scalars(sa.select(Country).where(Country.kind == CountryKind.PES)).all()
     if current_user.country_code:
         countries = [c for c in countries if c.code == current_user.country_code]
-    form.country_code.choices = sorted(((c.code, c.name) for c in countries), key=lambda x: x[1])
+    form.country_code.choices = choices(sorted(((c.code, c.name) for c in countries), key=lambda x: x[1]))
     regions = db.session.scalars(
         sa.select(Region).where(Region.country_code.in_([c.code for c in countries]))
         .order_by(Region.country_code, Region.name)
     ).all()
-    form.region_id.choices = [(r.id, f"{r.name} ({r.country.name})") for r in regions]
+    form.region_id.choices = choices((r.id, f"{r.name} ({r.country.name})") for r in regions)
 
 
 def _check_region(form: AgencyForm) -> bool:

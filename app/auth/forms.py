@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, R
 
 from app.auth.models import ROLE_TITLES, Role
 from app.auth.passwords import password_problems
+from app.formtools import choices
 
 
 class LoginForm(FlaskForm):
@@ -41,7 +42,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail (optional)"),
                        validators=[Optional(), Email(message=_l("This e-mail address is not valid.")),
                                    Length(max=254)])
-    role = SelectField(_l("Role"), choices=[(r.value, ROLE_TITLES[r]) for r in Role])
+    role = SelectField(_l("Role"), choices=choices((r.value, ROLE_TITLES[r]) for r in Role))
     agency_id = SelectField(_l("Agency"), coerce=int, validate_choice=False)
     employer_id = SelectField(_l("Employer"), coerce=int, validate_choice=False)
     active = BooleanField(_l("Active"), default=True)
