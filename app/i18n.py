@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+import gettext
 from functools import lru_cache
 
+import pycountry
 from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import (
@@ -45,6 +47,16 @@ def country_name(code: str | None, language: str | None = None) -> str:
     if not code:
         return ""
     return _territories(language or current_language()).get(code.upper(), code)
+
+
+@lru_cache(maxsize=8)
+def _subdivision_names(language: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+
+
+def region_name(name: str, language: str | None = None) -> str:
+    """An ISO 3166-2 region name in the current language (pycountry's translations)."""
+    return _subdivision_names(language or current_language()).gettext(name)
 
 
 def localised_label(obj, field: str = "label") -> str:

@@ -172,7 +172,7 @@ def _fill_agency_choices(form: AgencyForm) -> None:
         sa.select(Region).where(Region.country_code.in_([c.code for c in countries]))
         .order_by(Region.country_code, Region.name)
     ).all()
-    form.region_id.choices = choices((r.id, f"{r.name} ({r.country.name})") for r in regions)
+    form.region_id.choices = choices(sorted(((r.id, f"{r.label} ({r.country.name})") for r in regions), key=lambda c: c[1]))
 
 
 def _check_region(form: AgencyForm) -> bool:

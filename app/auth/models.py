@@ -66,8 +66,14 @@ class Region(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     code: so.Mapped[str] = so.mapped_column(sa.String(8), unique=True)
     country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("countries.code"), index=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))  # ISO 3166-2 name, as published
     country: so.Mapped[Country] = so.relationship(back_populates="regions")
+
+    @property
+    def label(self) -> str:
+        from app.i18n import region_name
+
+        return region_name(self.name)
 
 
 class Agency(TimestampMixin, db.Model):

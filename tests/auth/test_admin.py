@@ -130,3 +130,13 @@ def test_duplicate_agency_code_is_refused(client, login_as, create_agency):
 def test_login_uses_the_created_password(client, auth, create_user):
     user = create_user(Role.AGENT)
     assert auth.login(user.username, PASSWORD).status_code == 302
+
+
+def test_countries_and_regions_are_named_in_the_reader_language(client, login_as):
+    login_as(Role.ADMIN, national=True)
+    french = client.get("/admin/agencies/new").text
+    assert "Extrême-Nord (Cameroun)" in french and "Côte d’Ivoire" in french
+    client.post("/language", data={"language": "en"})
+    english = client.get("/admin/agencies/new").text
+    assert "Far North (Cameroon)" in english and "Côte d’Ivoire" in english
+    assert "Senegal" in english and "Sénégal" in french
