@@ -56,11 +56,17 @@ def _check_user_links(form: UserForm) -> tuple[int | None, int | None] | None:
     return (agency_id, employer_id) if ok else None
 
 
-def _username_taken(username: str, exclude_id: int | None = None) -> bool:
-    query = sa.select(User.id).where(User.username == services.normalise_username(username))
+def _taken(column, value: str, exclude_id: int | None = None) -> bool:
+    """Whether another row (not ``exclude_id``) already holds ``value`` in a unique column."""
+    model = column.class_
+    query = sa.select(model.id).where(column == value)
     if exclude_id:
-        query = query.where(User.id != exclude_id)
+        query = query.where(model.id != exclude_id)
     return db.session.scalar(query) is not None
+
+
+def _username_taken(username: str, exclude_id: int | None = None) -> bool:
+    return _taken(User.username, services.normalise_username(username), exclude_id)
 
 
 @bp.route("/admin/users")
@@ -184,10 +190,7 @@ def _check_region(form: AgencyForm) -> bool:
 
 
 def _code_taken(code: str, exclude_id: int | None = None) -> bool:
-    query = sa.select(Agency.id).where(Agency.code == code.strip().upper())
-    if exclude_id:
-        query = query.where(Agency.id != exclude_id)
-    return db.session.scalar(query) is not None
+    return _taken(Agency.code, code.strip().upper(), exclude_id)
 
 
 @bp.route("/admin/agencies")

@@ -129,3 +129,15 @@ def test_production_hash_is_argon2id_with_a_strong_cost():
     hasher = PasswordHasher(time_cost=Config.ARGON2_TIME_COST, memory_cost=Config.ARGON2_MEMORY_COST,
                             parallelism=Config.ARGON2_PARALLELISM)
     assert hasher.hash("x").startswith("$argon2id$v=19$m=65536,t=3")
+
+
+def test_password_change_ends_the_other_sessions(app, client, auth, create_user):
+    user = create_user(full_name="Codou Faye")
+    auth.login(user.username)
+    elsewhere = app.test_client()
+    elsewhere.post("/login", data={"username": user.username, "password": PASSWORD})
+    assert "Codou Faye" in elsewhere.get("/").text
+    client.post("/password", data={"current_password": PASSWORD, "new_password": "Baobab-4521x",
+                                   "confirm": "Baobab-4521x"})
+    assert "Codou Faye" in client.get("/").text  # this session goes on
+    assert "Codou Faye" not in elsewhere.get("/").text  # the other one is over
