@@ -25,7 +25,9 @@ def read(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     # Upstream mixes typographic and plain apostrophes; the coder normalises anyway,
     # but shipping one form keeps display and de-duplication simple.
-    return frame.apply(lambda col: col.str.replace("\u2019", "'", regex=False).str.strip())
+    # One export row also carries a stray cp1252 "œ" byte (0x9c) decoded as a control character.
+    return frame.apply(lambda col: col.str.replace("\u2019", "'", regex=False)
+                       .str.replace("\x9c", "œ", regex=False).str.strip())
 
 
 def write(frame: pd.DataFrame, path: Path) -> None:
@@ -71,11 +73,23 @@ def derive(shared: Path, out: Path) -> None:
     }), out / "domains.csv")
 
     fiches = read(v3 / "rome_v3_fiches.csv")
+    texts = read(v4 / "unix_texte_v460_utf8.csv")
+    # The export doubles apostrophes inside its texts (SQL escaping).
+    texts["libelle_texte"] = texts.libelle_texte.str.replace("''", "'", regex=False)
+    texts = texts.sort_values(["code_rome", "libelle_type_texte", "position_phrase"],
+                              key=lambda s: s.astype(int) if s.name == "position_phrase" else s)
+
+    def text_of(code: str, kind: str) -> str:
+        rows = texts[(texts.code_rome == code) & (texts.libelle_type_texte == kind)]
+        return "\n".join(rows.libelle_texte)
+
     write(pd.DataFrame({
         "code": fiches.code_rome,
         "domain": fiches.code_domaine_professionnel,
         "label_fr": fiches.libelle_rome,
         "label_en": [en.get(("occupation", c), "") for c in fiches.code_rome],
+        "definition_fr": [text_of(c, "definition") for c in fiches.code_rome],
+        "access_fr": [text_of(c, "acces_metier") for c in fiches.code_rome],
     }), out / "occupations.csv")
     known = set(fiches.code_rome)
 

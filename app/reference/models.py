@@ -41,6 +41,8 @@ class Occupation(db.Model):
     domain_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("domains.code"), index=True)
     label_fr: so.Mapped[str] = so.mapped_column(sa.String(255))
     label_en: so.Mapped[str] = so.mapped_column(sa.String(255), default="")
+    definition_fr: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    access_fr: so.Mapped[str] = so.mapped_column(sa.Text, default="")  # how people enter the job
     domain: so.Mapped[Domain] = so.relationship(back_populates="occupations")
 
 

@@ -1,8 +1,8 @@
 """accounts, agencies, countries and the occupation reference
 
-Revision ID: e8a25fb15104
+Revision ID: 1af2617dae62
 Revises: 
-Create Date: 2026-11-23 01:41:37.335645
+Create Date: 2026-11-23 01:53:55.320035
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'e8a25fb15104'
+revision = '1af2617dae62'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -98,6 +98,8 @@ def upgrade():
     sa.Column('domain_code', sa.String(length=8), nullable=False),
     sa.Column('label_fr', sa.String(length=255), nullable=False),
     sa.Column('label_en', sa.String(length=255), nullable=False),
+    sa.Column('definition_fr', sa.Text(), nullable=False),
+    sa.Column('access_fr', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['domain_code'], ['domains.code'], name=op.f('fk_occupations_domain_code_domains')),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_occupations'))
     )
