@@ -18,6 +18,7 @@ def test_domain_page_lists_its_fiches(client):
 def test_fiche_shows_titles_skills_related_and_isco(client):
     page = client.get("/occupations/F1703").text
     assert "Maçon / Maçonne" in page
+    assert "Construit des murs, des façades" in page and "Accès au métier" in page
     assert "Compétences de cœur de métier" in page
     assert "Métiers proches" in page and "/occupations/F1701" in page
     assert "7112 · Maçons" in page and "79\xa0% des appellations" in page
