@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.reference.models import Occupation, ReferenceLoad, Specialisation, Title
+from app.reference.models import (
+    Occupation, OccupationSkill, ReferenceLoad, Skill, Specialisation, Title,
+)
 
 if TYPE_CHECKING:  # the coder pulls in scikit-learn: import it only when first needed
     from app.reference.coding import Entry, OccupationCoder
@@ -26,7 +28,11 @@ def _split(value: str) -> list[str]:
 
 
 def coder_entries() -> list["Entry"]:
-    """Every text the coder learns from, read from the database."""
+    """Every text the coder learns from, read from the database.
+
+    Mirrors :func:`app.reference.coding.entries_from_csv`, so that the benchmark measures
+    the coder the application runs.
+    """
     from app.reference.coding import Entry
 
     entries: list[Entry] = []
@@ -43,6 +49,10 @@ def coder_entries() -> list["Entry"]:
     for occupation, label_fr in db.session.execute(
             sa.select(Specialisation.occupation_code, Specialisation.label_fr)):
         entries.append(Entry(occupation, label_fr, "fr", "specialisation"))
+    # Skills carry domain words that titles lack ("pisciculture", "merrain").
+    for occupation, label_fr in db.session.execute(
+            sa.select(OccupationSkill.occupation_code, Skill.label_fr).join(Skill)):
+        entries.append(Entry(occupation, label_fr, "fr", "skill"))
     return entries
 
 
