@@ -1,6 +1,7 @@
 """Declarative base shared by every model, with a naming convention for constraints."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ import sqlalchemy.orm as so
 # Named constraints let Alembic drop and alter them, SQLite batch mode included.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
@@ -30,3 +31,24 @@ class TimestampMixin:
     updated_at: so.Mapped[datetime] = so.mapped_column(
         sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_on_connect(dbapi_connection, _record) -> None:
+    """On SQLite: let SQLAlchemy open transactions itself, and enforce foreign keys.
+
+    The sqlite3 driver begins transactions lazily, so a SAVEPOINT could become the
+    outermost transaction and its RELEASE would commit: per-row savepoints (imports)
+    and dry runs would then write for real.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+@sa.event.listens_for(sa.engine.Engine, "begin")
+def _sqlite_on_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
