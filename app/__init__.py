@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
+    from app.jobseekers import bp as jobseekers_bp
     from app.main import bp as main_bp
     from app.reference import api_bp as reference_api_bp
     from app.reference import bp as reference_bp
@@ -59,15 +60,17 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(reference_bp, url_prefix="/occupations")
     app.register_blueprint(reference_api_bp, url_prefix="/api/v1/occupations")
+    app.register_blueprint(jobseekers_bp, url_prefix="/jobseekers")
 
 
 def register_cli(app: Flask) -> None:
     from app import cli
     from app.auth.cli import agencies_cli, users_cli
+    from app.jobseekers.cli import jobseekers_cli
     from app.reference.cli import occupations_cli, reference_cli
 
     cli.register(app)
-    for group in (users_cli, agencies_cli, reference_cli, occupations_cli):
+    for group in (users_cli, agencies_cli, reference_cli, occupations_cli, jobseekers_cli):
         app.cli.add_command(group)
 
 
@@ -75,8 +78,16 @@ def register_template_helpers(app: Flask) -> None:
     from app import i18n
     from app.auth import access
 
+    from app.jobseekers import identity
+    from app.jobseekers.models import CONSENT_TITLES, EVENT_TITLES, STATUS_TITLES
+
     app.jinja_env.globals.update(
         can=access.can_current,
+        status_title=lambda value: STATUS_TITLES.get(value, value),
+        consent_title=lambda value: CONSENT_TITLES.get(value, value),
+        event_title=lambda value: EVENT_TITLES.get(value, value),
+        mask_id=identity.mask_national_id,
+        phone=identity.format_phone,
         country_name=i18n.country_name,
         current_language=i18n.current_language,
         LANGUAGES=app.config["LANGUAGES"],

@@ -6,3 +6,6 @@ from app.reference.models import (  # noqa: F401
     Domain, GrandDomain, IscoGroup, MobilityLink, Occupation, OccupationIsco, OccupationSkill,
     ReferenceLoad, Skill, Specialisation, Title,
 )
+from app.jobseekers.models import (  # noqa: F401
+    Consent, JobSeeker, JobSeekerNameKey, JobSeekerOccupation, JobSeekerPhone, RegistrationCounter,
+)

@@ -1,0 +1,200 @@
+"""Import job-seekers from CSV or XLSX: every row checked, bad rows reported by number,
+good rows written one savepoint each, so that an interrupted import leaves no half-written
+person; a re-import updates the people it created (same ``external_id``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Callable
+
+import pandas as pd
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from unidecode import unidecode
+
+from app.auth.models import Agency, Region
+from app.extensions import db
+from app.jobseekers import services
+from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
+from app.jobseekers.models import JobSeeker, Sex
+from app.reference.lookup import get_coder
+from app.reference.models import Occupation
+
+REQUIRED = ("external_id", "last_name", "first_name", "sex", "birth_date", "phone", "national_id",
+            "region", "occupation", "agency")
+OPTIONAL = ("national_id_type", "nationality", "email", "commune", "consent")
+SEX_VALUES = {"f": Sex.FEMALE, "femme": Sex.FEMALE, "female": Sex.FEMALE, "m": Sex.MALE, "h": Sex.MALE,
+              "homme": Sex.MALE, "male": Sex.MALE}
+COMMIT_EVERY = 500
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self) -> str:
+        return _("Row %(row)d: %(message)s", row=self.row, message=self.message)
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str | None = None
+    dry_run: bool = False
+
+
+def read_table(source: Path | IO[bytes], filename: str) -> pd.DataFrame:
+    """A CSV (comma or semicolon, UTF-8) or XLSX file as strings, header names lower-cased."""
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        frame = pd.read_excel(source, dtype=str, keep_default_na=False, engine="openpyxl")
+    else:
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False, sep=None, engine="python",
+                            encoding="utf-8-sig")
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    return frame.fillna("")
+
+
+def _norm(text: str) -> str:
+    return unidecode(text).lower().strip()
+
+
+class _Lookups:
+    """Agencies, regions and fiches read once per import, not once per row."""
+
+    def __init__(self, agencies: list[Agency]):
+        self.agencies = {a.code.upper(): a for a in agencies}
+        regions = db.session.scalars(sa.select(Region)).all()
+        self.regions: dict[tuple[str, str], int] = {}
+        for region in regions:
+            for name in (region.code, region.code.split("-", 1)[-1], region.name, region.label):
+                self.regions[(region.country_code, _norm(name))] = region.id
+        self.fiches = set(db.session.scalars(sa.select(Occupation.code)))
+        self._coder = None
+
+    def occupation(self, text: str) -> str | None:
+        code = text.strip().upper()
+        if code in self.fiches:
+            return code
+        if self._coder is None:
+            self._coder = get_coder()
+        found = self._coder.suggest(text, limit=1) if self._coder else []
+        return found[0].code if found else None
+
+
+def _parse_row(record: dict[str, str], lookups: _Lookups) -> tuple[Agency | None, services.PersonData | None, list[str]]:
+    problems: list[str] = []
+    agency = lookups.agencies.get(record.get("agency", "").strip().upper())
+    if agency is None:
+        problems.append(_("Unknown agency %(code)s.", code=record.get("agency", "")))
+    country = agency.country_code if agency else None
+    last, first = record.get("last_name", "").strip(), record.get("first_name", "").strip()
+    if not last:
+        problems.append(_("The last name is missing."))
+    if not first:
+        problems.append(_("The first name is missing."))
+    sex = SEX_VALUES.get(_norm(record.get("sex", ""))) if record.get("sex", "").strip() else None
+    if record.get("sex", "").strip() and sex is None:
+        problems.append(_("Unknown sex %(value)s (use F or M).", value=record["sex"]))
+    birth_date = birth_year = None
+    if record.get("birth_date", "").strip():
+        try:
+            birth_date, birth_year = parse_birth(record["birth_date"])
+        except ValueError:
+            problems.append(_("The birth date %(value)s is neither a date nor a year.", value=record["birth_date"]))
+    phones = []
+    for raw in filter(None, (p.strip() for p in record.get("phone", "").replace(";", ",").split(","))):
+        try:
+            phones.append(parse_phone(raw, country or "SN"))
+        except ValueError:
+            problems.append(_("The phone number %(value)s is not valid.", value=raw))
+    national_id = normalise_national_id(record.get("national_id"))
+    id_type = record.get("national_id_type", "").strip().lower() or ("cni" if national_id else None)
+    if national_id and country and not check_national_id(country, id_type, national_id):
+        problems.append(_("The national ID does not have the expected format."))
+    region_id = None
+    if record.get("region", "").strip() and country:
+        region_id = lookups.regions.get((country, _norm(record["region"])))
+        if region_id is None:
+            problems.append(_("Unknown region %(value)s.", value=record["region"]))
+    occupations = []
+    if record.get("occupation", "").strip():
+        code = lookups.occupation(record["occupation"])
+        if code is None:
+            problems.append(_("No occupation matches %(value)s.", value=record["occupation"]))
+        else:
+            occupations.append(services.OccupationChoice(code=code, title=record["occupation"].strip()))
+    if problems:
+        return agency, None, problems
+    data = services.PersonData(
+        last_name=last, first_names=first, sex=sex.value if sex else None, birth_date=birth_date,
+        birth_year=birth_year, phones=phones, national_id_type=id_type, national_id=national_id,
+        nationality=(record.get("nationality", "").strip().upper() or None), email=record.get("email", "").strip() or None,
+        region_id=region_id, commune=record.get("commune", "").strip() or None, occupations=occupations,
+        external_id=record.get("external_id", "").strip() or None,
+    )
+    return agency, data, []
+
+
+def import_jobseekers(frame: pd.DataFrame, agencies: list[Agency], dry_run: bool = False,
+                      progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Import the rows of ``frame`` into ``agencies`` (those the importer may write to).
+
+    Each row is written in its own savepoint and committed in batches; with ``dry_run``
+    everything is checked and rolled back.
+    """
+    report = ImportReport(total=len(frame), dry_run=dry_run)
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        report.file_error = _("Missing columns: %(columns)s.", columns=", ".join(missing))
+        return report
+    lookups = _Lookups(agencies)
+    seen: dict[str, int] = {}
+    for index, record in enumerate(frame.to_dict("records")):
+        line = index + 2
+        agency, data, problems = _parse_row(record, lookups)
+        if data and data.external_id:
+            if data.external_id in seen:
+                problems = [_("The external_id %(id)s repeats row %(row)d.", id=data.external_id,
+                              row=seen[data.external_id])]
+            seen.setdefault(data.external_id, line)
+        if problems:
+            report.errors.append(RowError(line, " ".join(problems)))
+        else:
+            outcome = _write_row(agency, data)
+            if isinstance(outcome, str):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            else:
+                report.errors.append(RowError(line, outcome.message))
+        if progress:
+            progress(index + 1, report.total)
+        if not dry_run and (index + 1) % COMMIT_EVERY == 0:
+            db.session.commit()
+    if dry_run:
+        db.session.rollback()
+    return report
+
+
+def _write_row(agency: Agency, data: services.PersonData):
+    existing = None
+    if data.external_id:
+        existing = db.session.scalar(sa.select(JobSeeker).where(
+            JobSeeker.country_code == agency.country_code, JobSeeker.external_id == data.external_id))
+    if data.national_id:
+        holder = db.session.scalar(sa.select(JobSeeker.id, ).where(
+            JobSeeker.country_code == agency.country_code, JobSeeker.national_id == data.national_id))
+        if holder is not None and (existing is None or holder != existing.id):
+            return RowError(0, _("This national ID is already registered to another person."))
+    try:
+        with db.session.begin_nested():
+            if existing is None:
+                services.register_jobseeker(agency, data)
+                return "created"
+            changed = services.update_jobseeker(existing, data)
+            return "updated" if changed else "unchanged"
+    except sa.exc.IntegrityError:
+        return RowError(0, _("This person conflicts with a record saved at the same time; import the row again."))

@@ -1,0 +1,191 @@
+"""Job-seekers: identity, profile, consent and history."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from app.db import TimestampMixin, utcnow
+from app.extensions import db
+
+
+class Sex(StrEnum):
+    FEMALE = "F"
+    MALE = "M"
+
+
+SEX_TITLES = {Sex.FEMALE: _l("Female"), Sex.MALE: _l("Male")}
+
+
+class SeekerStatus(StrEnum):
+    ACTIVE = "active"
+    PLACED = "placed"
+    INACTIVE = "inactive"
+    SUSPENDED = "suspended"
+
+
+STATUS_TITLES = {
+    SeekerStatus.ACTIVE: _l("Active"),
+    SeekerStatus.PLACED: _l("Placed"),
+    SeekerStatus.INACTIVE: _l("Inactive"),
+    SeekerStatus.SUSPENDED: _l("Suspended"),
+}
+
+
+class ConsentPurpose(StrEnum):
+    PROPOSE = "propose"  # to be proposed to employers (matching)
+    SHARE_EMPLOYERS = "share_employers"  # profile shared with employers
+    SHARE_ABROAD = "share_abroad"  # shared with partners abroad
+
+
+CONSENT_TITLES = {
+    ConsentPurpose.PROPOSE: _l("Being proposed to employers"),
+    ConsentPurpose.SHARE_EMPLOYERS: _l("Profile shared with employers"),
+    ConsentPurpose.SHARE_ABROAD: _l("Profile shared with partners abroad"),
+}
+
+
+EVENT_TITLES = {
+    "jobseeker.created": _l("Registered"),
+    "jobseeker.updated": _l("Record changed"),
+    "jobseeker.consent_given": _l("Consent given"),
+    "jobseeker.consent_withdrawn": _l("Consent withdrawn"),
+    "jobseeker.duplicate_overridden": _l("Registered although a duplicate was suspected"),
+    "jobseeker.read": _l("Record opened"),
+}
+
+
+class JobSeeker(TimestampMixin, db.Model):
+    """A person registered with a PES agency."""
+
+    __tablename__ = "jobseekers"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    registration_number: so.Mapped[str] = so.mapped_column(sa.String(32), unique=True)
+    external_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("countries.code"), index=True)
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), index=True)
+
+    last_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    first_names: so.Mapped[str] = so.mapped_column(sa.String(160))
+    # Lower-case, accent-free "last first" for prefix and substring search.
+    search_name: so.Mapped[str] = so.mapped_column(sa.String(300), index=True)
+    sex: so.Mapped[str | None] = so.mapped_column(sa.String(1))
+    birth_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    birth_year: so.Mapped[int | None] = so.mapped_column(index=True)
+    nationality: so.Mapped[str | None] = so.mapped_column(sa.String(2))
+    national_id_type: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    national_id: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    region_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("regions.id"), index=True)
+    commune: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+
+    education_level: so.Mapped[str | None] = so.mapped_column(sa.String(2))  # ISCED 2011, "0".."8"
+    driving_licences: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    disability: so.Mapped[bool] = so.mapped_column(default=False)
+    availability_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    salary_amount: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 2))
+    salary_currency: so.Mapped[str | None] = so.mapped_column(sa.String(3))
+    salary_period: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    abroad_interest: so.Mapped[bool] = so.mapped_column(default=False)
+
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=SeekerStatus.ACTIVE.value, index=True)
+    last_confirmed_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow,
+                                                             index=True)
+    anonymised_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    # Optimistic locking: an edit based on an old version fails instead of overwriting.
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    phones: so.Mapped[list[JobSeekerPhone]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="JobSeekerPhone.id")
+    occupations: so.Mapped[list[JobSeekerOccupation]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="JobSeekerOccupation.rank")
+    consents: so.Mapped[list[Consent]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="Consent.id")
+    agency = so.relationship("Agency")
+    region = so.relationship("Region")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # One person per national ID per country, enforced by the database itself.
+        sa.UniqueConstraint("country_code", "national_id"),
+        sa.UniqueConstraint("country_code", "external_id"),
+    )
+
+    @classmethod
+    def country_clause(cls, code: str) -> sa.ColumnElement[bool]:
+        return cls.country_code == code
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_names} {self.last_name}".strip()
+
+
+class JobSeekerPhone(db.Model):
+    __tablename__ = "jobseeker_phones"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    number: so.Mapped[str] = so.mapped_column(sa.String(20), index=True)  # E.164
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="phones")
+
+
+class JobSeekerNameKey(db.Model):
+    """Blocking keys of a person's name, looked up by equality to find likely duplicates."""
+
+    __tablename__ = "jobseeker_name_keys"
+
+    jobseeker_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("jobseekers.id", ondelete="CASCADE"), primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True, index=True)
+
+
+class JobSeekerOccupation(db.Model):
+    """One of the 1 to 3 occupations a person seeks, coded in the reference."""
+
+    __tablename__ = "jobseeker_occupations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    rank: so.Mapped[int] = so.mapped_column(default=1)
+    occupation_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("occupations.code"), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(200), default="")  # as the person said it
+    years_experience: so.Mapped[int | None] = so.mapped_column()
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="occupations")
+    occupation = so.relationship("Occupation")
+
+
+class Consent(db.Model):
+    """A dated consent for one purpose, under a notice version; withdrawn, not deleted."""
+
+    __tablename__ = "consents"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    purpose: so.Mapped[str] = so.mapped_column(sa.String(24))
+    notice_version: so.Mapped[str] = so.mapped_column(sa.String(16))
+    given_at: so.Mapped[datetime] = so.mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    withdrawn_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
+    recorded_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="consents")
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class RegistrationCounter(db.Model):
+    """The last sequence number given per agency and year (row-locked when incremented)."""
+
+    __tablename__ = "registration_counters"
+
+    agency_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("agencies.id"), primary_key=True)
+    year: so.Mapped[int] = so.mapped_column(primary_key=True)
+    last: so.Mapped[int] = so.mapped_column(default=0)

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.audit import AuditEvent
+from app.auth.access import ensure, permission_required
+from app.auth.models import Region
+from app.extensions import db
+from app.formtools import choices
+from app.i18n import country_name, localised_label
+from app.jobseekers import bp, services
+from app.jobseekers.forms import JobSeekerForm, SearchForm
+from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
+from app.jobseekers.models import JobSeeker
+from app.jobseekers.search import build_query
+from app.reference.models import Occupation
+from app.reference.services import suggest_occupations
+
+
+def _regions(country: str) -> list:
+    regions = db.session.scalars(sa.select(Region).where(Region.country_code == country)).all()
+    return sorted(((r.id, r.label) for r in regions), key=lambda pair: pair[1])
+
+
+def _fill_choices(form: JobSeekerForm, country: str) -> None:
+    from app.i18n import _territories, current_language
+
+    territories = _territories(current_language())
+    nations = sorted(((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
+                     key=lambda pair: pair[1])
+    form.nationality.choices = choices([("", "—")] + nations)
+    form.region_id.choices = choices([(0, "—")] + _regions(country))
+    for n in (1, 2, 3):
+        text = getattr(form, f"occupation_{n}").data or ""
+        field = getattr(form, f"occupation_{n}_code")
+        found = [(s.code, s.label) for s in suggest_occupations(text, limit=5)] if text.strip() else []
+        exact = db.session.get(Occupation, text.strip().upper()) if text.strip() else None
+        if exact is not None:  # a counsellor who knows the code types it
+            found = [(exact.code, localised_label(exact))]
+        field.choices = choices([("", "—")] + [(code, f"{code} · {label}") for code, label in found])
+        if text.strip() and not field.data and found:
+            field.data = found[0][0]  # the best guess, shown for the agent to confirm
+
+
+def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | None:
+    """Turn a valid form into PersonData, adding field errors for what only now fails."""
+    ok = True
+    phones = []
+    for field in (form.phone_1, form.phone_2):
+        if field.data and field.data.strip():
+            try:
+                phones.append(parse_phone(field.data, country))
+            except ValueError:
+                field.errors.append(_("This phone number is not valid for %(country)s or in international form.",
+                                      country=country_name(country)))
+                ok = False
+    national_id = normalise_national_id(form.national_id.data)
+    if national_id and not check_national_id(country, form.national_id_type.data, national_id):
+        form.national_id.errors.append(_("The national ID does not have the expected format."))
+        ok = False
+    birth_date, birth_year = parse_birth(form.birth.data) if form.birth.data else (None, None)
+    occupations = []
+    for n in (1, 2, 3):
+        text = (getattr(form, f"occupation_{n}").data or "").strip()
+        code = getattr(form, f"occupation_{n}_code").data
+        if text and not code:
+            getattr(form, f"occupation_{n}").errors.append(_("No occupation matches this title; try other words."))
+            ok = False
+        elif code:
+            occupations.append(services.OccupationChoice(code, text, getattr(form, f"experience_{n}").data))
+    if not ok:
+        return None
+    consents = tuple(p for p in ("propose", "share_employers", "share_abroad") if getattr(form, f"consent_{p}").data)
+    return services.PersonData(
+        last_name=form.last_name.data, first_names=form.first_names.data, sex=form.sex.data or None,
+        birth_date=birth_date, birth_year=birth_year, phones=phones, national_id_type=form.national_id_type.data,
+        national_id=national_id, nationality=form.nationality.data or None, email=form.email.data or None,
+        region_id=form.region_id.data or None, commune=form.commune.data or None, occupations=occupations,
+        consents=consents,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("jobseeker.write")
+def create():
+    agency = current_user.agency
+    if agency is None:
+        flash(_("Only staff of an agency can register job-seekers."), "warning")
+        return redirect(url_for("main.index"))
+    form = JobSeekerForm()
+    _fill_choices(form, agency.country_code)
+    duplicates = []
+    if form.validate_on_submit():
+        data = _person_data(form, agency.country_code)
+        if data is not None:
+            duplicates = services.find_possible_duplicates(agency.country_code, data)
+            if duplicates and not form.confirm_new.data:
+                flash(_("This person may already be registered. Open the existing record, or confirm "
+                        "that this is a different person."), "warning")
+            elif duplicates and not (form.confirm_reason.data or "").strip():
+                form.confirm_reason.errors.append(_("Say why this is a different person."))
+            else:
+                try:
+                    seeker = services.register_jobseeker(agency, data)
+                    if duplicates:
+                        audit.record("jobseeker.duplicate_overridden", "jobseeker", seeker.id,
+                                     reason=form.confirm_reason.data.strip()[:500],
+                                     candidates=[s.registration_number for s, _m in duplicates])
+                    db.session.commit()
+                except IntegrityError:
+                    db.session.rollback()
+                    form.national_id.errors.append(_("This national ID is already registered to another person."))
+                else:
+                    flash(_("%(name)s is registered under number %(number)s.", name=seeker.full_name,
+                            number=seeker.registration_number), "success")
+                    return redirect(url_for("jobseekers.detail", seeker_id=seeker.id))
+    status = 400 if form.errors or duplicates else 200
+    return render_template("jobseekers/form.html", form=form, duplicates=duplicates, seeker=None), status
+
+
+def _get(seeker_id: int, action: str = "jobseeker.read") -> JobSeeker:
+    seeker = db.get_or_404(JobSeeker, seeker_id)
+    ensure(action, seeker)
+    return seeker
+
+
+@bp.route("/<int:seeker_id>")
+@permission_required("jobseeker.read")
+def detail(seeker_id: int):
+    seeker = _get(seeker_id)
+    audit.record("jobseeker.read", "jobseeker", seeker.id)
+    db.session.commit()
+    history = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "jobseeker",
+                                    AuditEvent.object_id == str(seeker.id),
+                                    AuditEvent.action != "jobseeker.read")
+        .order_by(AuditEvent.at.desc()).limit(50)).all()
+    return render_template("jobseekers/detail.html", seeker=seeker, history=history)
+
+
+@bp.route("/")
+@permission_required("jobseeker.read")
+def index():
+    form = SearchForm(request.args)
+    country = current_user.country_code or "SN"
+    form.region_id.choices = choices([(0, _("All"))] + _regions(country))
+    query = build_query(current_user, q=form.q.data or "", occupation=form.occupation.data or "",
+                        status=form.status.data or "", region_id=form.region_id.data or None,
+                        default_region=country)
+    page = db.paginate(query, per_page=25, error_out=False)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("jobseekers/index.html", form=form, page=page, args=args)

@@ -1,0 +1,97 @@
+"""Registering at the counter: validation, duplicates, scope, search."""
+import sqlalchemy as sa
+
+from app.auth.models import Role
+from app.extensions import db
+from app.jobseekers.models import JobSeeker
+
+
+def form(**overrides):
+    data = {"last_name": "Traoré", "first_names": "Mamadou", "sex": "M", "birth": "12/05/1990",
+            "nationality": "SN", "national_id_type": "cni", "national_id": "", "phone_1": "77 123 45 67",
+            "phone_2": "", "email": "", "region_id": 0, "commune": "Pikine", "occupation_1": "F1703",
+            "occupation_1_code": "", "occupation_2": "", "occupation_3": "", "consent_propose": "y"}
+    data.update(overrides)
+    return data
+
+
+def seekers(app):
+    with app.app_context():
+        return db.session.scalars(sa.select(JobSeeker).order_by(JobSeeker.id)).all()
+
+
+def test_agent_registers_a_person(app, client, login_as):
+    agent = login_as(Role.AGENT)
+    response = client.post("/jobseekers/new", data=form())
+    assert response.status_code == 302, response.text[:2000]
+    (seeker,) = seekers(app)
+    assert seeker.agency_id == agent.agency_id
+    assert seeker.birth_year == 1990
+    page = client.get(response.headers["Location"]).text
+    assert "Mamadou Traoré" in page and "F1703" in page and "+221 77 123 45 67" in page
+    assert "Être proposé(e) aux employeurs" in page
+
+
+def test_bad_input_is_explained_and_kept(app, client, login_as):
+    login_as(Role.AGENT)
+    response = client.post("/jobseekers/new", data=form(last_name="", birth="31/02/1990", phone_1="12",
+                                                        commune="Guédiawaye"))
+    assert response.status_code == 400
+    assert "Guédiawaye" in response.text
+    assert "Donnez une date (JJ/MM/AAAA) ou, si c’est tout ce qui est connu, une année." in response.text
+    assert seekers(app) == []
+
+
+def test_probable_duplicate_needs_a_reason(app, client, login_as):
+    login_as(Role.AGENT)
+    assert client.post("/jobseekers/new", data=form()).status_code == 302
+    again = client.post("/jobseekers/new", data=form(last_name="Traore", first_names="Mamadu", birth="1990",
+                                                     phone_1=""))
+    assert again.status_code == 400
+    assert 'id="duplicates"' in again.text and "Mamadou Traoré" in again.text
+    no_reason = client.post("/jobseekers/new", data=form(last_name="Traore", first_names="Mamadu", birth="1990",
+                                                         phone_1="", confirm_new="y"))
+    assert "Dites pourquoi" in no_reason.text
+    confirmed = client.post("/jobseekers/new", data=form(
+        last_name="Traore", first_names="Mamadu", birth="1990", phone_1="", confirm_new="y",
+        confirm_reason="Cousin, autre père"))
+    assert confirmed.status_code == 302
+    assert len(seekers(app)) == 2
+
+
+def test_national_id_is_unique_per_country(app, client, login_as):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form(national_id="1 751 1990 00123"))
+    response = client.post("/jobseekers/new", data=form(
+        last_name="Sarr", first_names="Binta", sex="F", birth="1970", phone_1="", national_id="1751199000123",
+        confirm_new="y", confirm_reason="autre personne"))
+    assert response.status_code == 400
+    assert len(seekers(app)) == 1
+
+
+def test_other_agencies_cannot_read_the_record(app, client, auth, login_as, create_user, create_agency):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form())
+    (seeker,) = seekers(app)
+    auth.logout()
+    other = create_user(Role.AGENT, agency=create_agency("SN"))
+    auth.login(other.username)
+    assert client.get(f"/jobseekers/{seeker.id}").status_code == 404
+    assert "Traoré" not in client.get("/jobseekers/?q=Traore").text
+    auth.logout()
+    manager = create_user(Role.MANAGER, agency=create_agency("SN"))
+    auth.login(manager.username)
+    assert client.get(f"/jobseekers/{seeker.id}").status_code == 200  # the country's manager
+    auth.logout()
+    foreign = create_user(Role.MANAGER, agency=create_agency("ML"))
+    auth.login(foreign.username)
+    assert client.get(f"/jobseekers/{seeker.id}").status_code == 404
+
+
+def test_search_by_name_variant_phone_and_number(app, client, login_as):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form())
+    (seeker,) = seekers(app)
+    for q in ("Traore Mamadu", "mamadou traore", "771234567", seeker.registration_number):
+        assert seeker.registration_number in client.get("/jobseekers/", query_string={"q": q}).text, q
+    assert seeker.registration_number not in client.get("/jobseekers/", query_string={"q": "Sarr Binta"}).text
