@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -45,8 +46,19 @@ class Config:
     ITEMS_PER_PAGE = 25
 
 
+def _instance_secret() -> str:
+    """A random key kept in ``instance/secret_key``: ``make run`` on a LAN server then signs
+    sessions with a key nobody else has, and keeps it across restarts and workers."""
+    path = BASE_DIR / "instance" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class DevelopmentConfig(Config):
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or _instance_secret()
 
 
 class ProductionConfig(Config):
