@@ -33,12 +33,13 @@ setup: install translations
 	$(BIN)/flask users ensure-admin
 
 run: setup
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - \
+		--access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' wsgi:app
 
 # The suite runs on SQLite, then on PostgreSQL when TEST_DATABASE_URL names a server
 # (.ci/run starts one). In CI a missing server fails the run instead of skipping it.
 test: install-dev translations
-	$(BIN)/python -m pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; TEST_DATABASE_URL="$$TEST_DATABASE_URL" $(BIN)/python -m pytest -q -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then \

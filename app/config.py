@@ -24,7 +24,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'pes.sqlite'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: database errors must not carry names or national IDs into the logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     LANGUAGES = ["fr", "en"]
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "UTC")
@@ -62,6 +63,8 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
     @classmethod
     def check(cls) -> None:
         """Refuse to start without the settings production cannot guess."""

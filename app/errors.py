@@ -40,6 +40,15 @@ def _messages() -> dict[int, str]:
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_bytes():
+        # PostgreSQL refuses NUL in text; such input is never legitimate, so stop it here.
+        values = list(request.args.values()) + (list(request.form.values()) if request.form else [])
+        if "\x00" in request.path or any("\x00" in v for v in values):
+            from flask import abort
+
+            abort(400)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         message = _("Your form expired or was sent from elsewhere. Please reload the page and try again.")

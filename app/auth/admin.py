@@ -17,6 +17,7 @@ from app.offers.models import Employer
 
 def _agencies_in_scope():
     query = sa.select(Agency).where(scope_clause(current_user, "agency.manage", Agency))
+    query = query.options(sa.orm.joinedload(Agency.region))
     return db.session.scalars(query.order_by(Agency.country_code, Agency.name)).all()
 
 
@@ -78,6 +79,7 @@ def users():
         like = f"%{q.lower()}%"
         query = query.where(sa.or_(sa.func.lower(User.username).like(like),
                                    sa.func.lower(User.full_name).like(like)))
+    query = query.options(sa.orm.joinedload(User.agency), sa.orm.joinedload(User.employer))
     page = db.paginate(query.order_by(User.username), per_page=25, error_out=False)
     return render_template("auth/users.html", page=page, q=q, form=ConfirmForm())
 

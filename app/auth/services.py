@@ -56,6 +56,7 @@ def authenticate(username: str, password: str) -> LoginResult:
     now = utcnow()
     locked_until = _aware(user.locked_until)
     if locked_until is not None and locked_until > now:
+        passwords.verify_password(_dummy_hash(), password)  # same cost as any other attempt
         audit.record("login.refused_locked", "user", user.id, actor_id=user.id)
         return LoginResult(locked=True)
     if not passwords.verify_password(user.password_hash, password):

@@ -15,7 +15,7 @@ from unidecode import unidecode
 from app.auth.models import Agency, Region
 from app.extensions import db
 from app.jobseekers import services
-from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
+from app.jobseekers.identity import ID_TYPES, check_national_id, normalise_national_id, parse_birth, parse_phone
 from app.jobseekers.models import JobSeeker, Sex
 from app.reference.lookup import get_coder
 from app.reference.models import Occupation
@@ -26,6 +26,9 @@ OPTIONAL = ("national_id_type", "nationality", "email", "commune", "consent")
 SEX_VALUES = {"f": Sex.FEMALE, "femme": Sex.FEMALE, "female": Sex.FEMALE, "m": Sex.MALE, "h": Sex.MALE,
               "homme": Sex.MALE, "male": Sex.MALE}
 COMMIT_EVERY = 500
+# Longest text each column may hold (the database's column sizes).
+LIMITS = {"external_id": 64, "last_name": 120, "first_name": 160, "national_id": 40, "email": 254,
+          "commune": 120, "occupation": 200}
 
 
 @dataclass
@@ -101,9 +104,12 @@ def _parse_row(record: dict[str, str], lookups: _Lookups) -> tuple[Agency | None
     if record.get("sex", "").strip() and sex is None:
         problems.append(_("Unknown sex %(value)s (use F or M).", value=record["sex"]))
     birth_date = birth_year = None
-    if record.get("birth_date", "").strip():
+    birth_text = record.get("birth_date", "").strip()
+    if birth_text.endswith(" 00:00:00"):  # a date cell of a spreadsheet, read as text
+        birth_text = birth_text[:-9]
+    if birth_text:
         try:
-            birth_date, birth_year = parse_birth(record["birth_date"])
+            birth_date, birth_year = parse_birth(birth_text)
         except ValueError:
             problems.append(_("The birth date %(value)s is neither a date nor a year.", value=record["birth_date"]))
     phones = []
@@ -128,12 +134,20 @@ def _parse_row(record: dict[str, str], lookups: _Lookups) -> tuple[Agency | None
             problems.append(_("No occupation matches %(value)s.", value=record["occupation"]))
         else:
             occupations.append(services.OccupationChoice(code=code, title=record["occupation"].strip()))
+    for column, limit in LIMITS.items():
+        if len(record.get(column, "").strip()) > limit:
+            problems.append(_("The column %(column)s is longer than %(n)d characters.", column=column, n=limit))
+    nationality = record.get("nationality", "").strip().upper() or None
+    if nationality and (len(nationality) != 2 or not nationality.isalpha()):
+        problems.append(_("The nationality must be a two-letter country code (SN, ML, …)."))
+    if id_type and id_type not in ID_TYPES:
+        problems.append(_("Unknown identity document type %(value)s.", value=id_type))
     if problems:
         return agency, None, problems
     data = services.PersonData(
         last_name=last, first_names=first, sex=sex.value if sex else None, birth_date=birth_date,
         birth_year=birth_year, phones=phones, national_id_type=id_type, national_id=national_id,
-        nationality=(record.get("nationality", "").strip().upper() or None), email=record.get("email", "").strip() or None,
+        nationality=nationality, email=record.get("email", "").strip() or None,
         region_id=region_id, commune=record.get("commune", "").strip() or None, occupations=occupations,
         external_id=record.get("external_id", "").strip() or None,
     )
@@ -185,7 +199,7 @@ def _write_row(agency: Agency, data: services.PersonData):
         existing = db.session.scalar(sa.select(JobSeeker).where(
             JobSeeker.country_code == agency.country_code, JobSeeker.external_id == data.external_id))
     if data.national_id:
-        holder = db.session.scalar(sa.select(JobSeeker.id, ).where(
+        holder = db.session.scalar(sa.select(JobSeeker.id).where(
             JobSeeker.country_code == agency.country_code, JobSeeker.national_id == data.national_id))
         if holder is not None and (existing is None or holder != existing.id):
             return RowError(0, _("This national ID is already registered to another person."))
@@ -198,3 +212,6 @@ def _write_row(agency: Agency, data: services.PersonData):
             return "updated" if changed else "unchanged"
     except sa.exc.IntegrityError:
         return RowError(0, _("This person conflicts with a record saved at the same time; import the row again."))
+    except sa.exc.DBAPIError:
+        # The savepoint is rolled back: this row is refused, the import goes on.
+        return RowError(0, _("The database refused this row; check its values."))

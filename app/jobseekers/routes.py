@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.audit import AuditEvent
-from app.auth.access import ensure, permission_required
+from app.auth.access import can, ensure, permission_required
 from app.auth.models import Region
 from app.extensions import db
 from app.formtools import choices
@@ -16,7 +16,7 @@ from app.i18n import country_name, localised_label
 from app.jobseekers import bp, services
 from app.jobseekers.forms import JobSeekerForm, SearchForm
 from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
-from app.jobseekers.models import JobSeeker
+from app.jobseekers.models import JobSeeker, JobSeekerOccupation
 from app.jobseekers.search import build_query
 from app.reference.models import Occupation
 from app.reference.services import suggest_occupations
@@ -59,6 +59,14 @@ def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | Non
                 field.errors.append(_("This phone number is not valid for %(country)s or in international form.",
                                       country=country_name(country)))
                 ok = False
+    from app.i18n import _territories
+
+    if form.nationality.data and form.nationality.data not in _territories("en"):
+        form.nationality.errors.append(_("Choose a country from the list."))
+        ok = False
+    if form.region_id.data and form.region_id.data not in {rid for rid, _label in _regions(country)}:
+        form.region_id.errors.append(_("Choose a region of the agency's country."))
+        ok = False
     national_id = normalise_national_id(form.national_id.data)
     if national_id and not check_national_id(country, form.national_id_type.data, national_id):
         form.national_id.errors.append(_("The national ID does not have the expected format."))
@@ -70,6 +78,9 @@ def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | Non
         code = getattr(form, f"occupation_{n}_code").data
         if text and not code:
             getattr(form, f"occupation_{n}").errors.append(_("No occupation matches this title; try other words."))
+            ok = False
+        elif code and db.session.get(Occupation, code) is None:
+            getattr(form, f"occupation_{n}_code").errors.append(_("Choose an occupation from the list."))
             ok = False
         elif code:
             occupations.append(services.OccupationChoice(code, text, getattr(form, f"experience_{n}").data))
@@ -99,6 +110,10 @@ def create():
         data = _person_data(form, agency.country_code)
         if data is not None:
             duplicates = services.find_possible_duplicates(agency.country_code, data)
+            if duplicates:
+                # The check looks country-wide; the trail says who asked about whom.
+                audit.record("jobseeker.duplicate_check", "agency", agency.id,
+                             candidates=[s.registration_number for s, _m in duplicates])
             if duplicates and not form.confirm_new.data:
                 flash(_("This person may already be registered. Open the existing record, or confirm "
                         "that this is a different person."), "warning")
@@ -112,19 +127,23 @@ def create():
                                      reason=form.confirm_reason.data.strip()[:500],
                                      candidates=[s.registration_number for s, _m in duplicates])
                     db.session.commit()
-                except IntegrityError:
+                except IntegrityError as error:
                     db.session.rollback()
+                    if "national_id" not in str(error.orig):
+                        raise
                     form.national_id.errors.append(_("This national ID is already registered to another person."))
                 else:
                     flash(_("%(name)s is registered under number %(number)s.", name=seeker.full_name,
                             number=seeker.registration_number), "success")
                     return redirect(url_for("jobseekers.detail", seeker_id=seeker.id))
     status = 400 if form.errors or duplicates else 200
-    return render_template("jobseekers/form.html", form=form, duplicates=duplicates, seeker=None), status
+    readable = [(other, match, can(current_user, "jobseeker.read", other)) for other, match in duplicates]
+    return render_template("jobseekers/form.html", form=form, duplicates=readable, seeker=None), status
 
 
 def _get(seeker_id: int, action: str = "jobseeker.read") -> JobSeeker:
-    seeker = db.get_or_404(JobSeeker, seeker_id)
+    seeker = db.get_or_404(JobSeeker, seeker_id, options=[
+        sa.orm.selectinload(JobSeeker.occupations).joinedload(JobSeekerOccupation.occupation)])
     ensure(action, seeker)
     return seeker
 
@@ -147,11 +166,13 @@ def detail(seeker_id: int):
 @permission_required("jobseeker.read")
 def index():
     form = SearchForm(request.args)
+    if form.q.data and len(form.q.data) > 100:
+        form.q.data = form.q.data[:100]
     country = current_user.country_code or "SN"
     form.region_id.choices = choices([(0, _("All"))] + _regions(country))
     query = build_query(current_user, q=form.q.data or "", occupation=form.occupation.data or "",
                         status=form.status.data or "", region_id=form.region_id.data or None,
                         default_region=country)
-    page = db.paginate(query, per_page=25, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = db.paginate(query.options(sa.orm.selectinload(JobSeeker.occupations)), per_page=25, error_out=False)
+    args = {k: v for k, v in request.args.items() if k in ("q", "occupation", "status", "region_id") and v}
     return render_template("jobseekers/index.html", form=form, page=page, args=args)

@@ -92,35 +92,37 @@ def find_possible_duplicates(country: str, data: PersonData, exclude_id: int | N
                              limit: int = 10) -> list[tuple[JobSeeker, dedup.Match]]:
     """People of ``country`` who are probably the same as ``data``, most likely first.
 
-    Candidates come from indexed lookups only (national ID, phones, name keys), so the
-    check stays fast on a register of a million people.
+    Candidates come from indexed lookups only, so the check stays fast on a register of a
+    million people: exact national ID and phone matches first (never crowded out), then
+    namesakes whose birth year could agree.
     """
-    keys = dedup.name_keys(data.last_name, data.first_names)
-    clauses = []
+    base = (sa.select(JobSeeker).where(JobSeeker.country_code == country, JobSeeker.anonymised_at.is_(None))
+            .options(sa.orm.selectinload(JobSeeker.phones), sa.orm.joinedload(JobSeeker.agency)))
+    if exclude_id:
+        base = base.where(JobSeeker.id != exclude_id)
+    exact = []
     if data.national_id:
-        clauses.append(JobSeeker.national_id == data.national_id)
+        exact.append(JobSeeker.national_id == data.national_id)
     if data.phones:
-        clauses.append(JobSeeker.id.in_(sa.select(JobSeekerPhone.jobseeker_id)
-                                        .where(JobSeekerPhone.number.in_(data.phones))))
+        exact.append(JobSeeker.id.in_(sa.select(JobSeekerPhone.jobseeker_id)
+                                      .where(JobSeekerPhone.number.in_(data.phones))))
+    found: dict[int, JobSeeker] = {}
+    if exact:
+        found.update((s.id, s) for s in db.session.scalars(base.where(sa.or_(*exact)).limit(200)))
+    keys = dedup.name_keys(data.last_name, data.first_names)
     if keys:
         by_name = JobSeeker.id.in_(sa.select(JobSeekerNameKey.jobseeker_id).where(JobSeekerNameKey.key.in_(keys)))
         if data.birth_year:
             # A name alone never makes a duplicate: among namesakes, only those whose birth
-            # could agree are worth fetching (common names have thousands of holders).
-            # ±10 years keeps a one-digit slip in the year (1990/1980) within reach.
+            # could agree are worth fetching; ±10 years keeps a one-digit slip (1990/1980).
             by_name = sa.and_(by_name, sa.or_(JobSeeker.birth_year.is_(None),
                                               JobSeeker.birth_year.between(data.birth_year - 10,
                                                                            data.birth_year + 10)))
-        clauses.append(by_name)
-    if not clauses:
+        found.update((s.id, s) for s in db.session.scalars(base.where(by_name).limit(2000)))
+    if not found:
         return []
-    query = (sa.select(JobSeeker).where(JobSeeker.country_code == country, sa.or_(*clauses),
-                                        JobSeeker.anonymised_at.is_(None))
-             .options(sa.orm.selectinload(JobSeeker.phones)).limit(2000))
-    if exclude_id:
-        query = query.where(JobSeeker.id != exclude_id)
-    seekers = {s.external_id or s.registration_number: s for s in db.session.scalars(query)}
-    matches = dedup.candidates(_data_person(data, country), [to_person(s) for s in seekers.values()])
+    seekers = {to_person(s).id: s for s in found.values()}
+    matches = dedup.candidates(_data_person(data, country), [to_person(s) for s in found.values()])
     return [(seekers[m.b if m.a == "(new)" else m.a], m) for m in matches[:limit]]
 
 

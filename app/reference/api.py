@@ -19,4 +19,5 @@ def suggest():
     # Reference data changes rarely; a short private cache spares the slow link.
     response.cache_control.private = True
     response.cache_control.max_age = 300
+    response.vary.update(("Cookie", "Accept-Language"))  # labels follow the language
     return response

@@ -123,11 +123,13 @@ def parse_file(spec: FileSpec, fileobj: IO | Path) -> tuple[list[dict[str, Any]]
                                                  columns=", ".join(missing)))]
     rows: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
+    present = {c: a for c, a in spec.columns.items() if c in frame.columns}
     for index, record in enumerate(frame.to_dict("records")):
         line = index + 2
         row: dict[str, Any] = {}
         bad = False
-        for column, attribute in spec.columns.items():
+        # Optional columns a file does not have are left alone, not blanked.
+        for column, attribute in present.items():
             raw = str(record.get(column, "")).replace("\u2019", "'").strip()
             if attribute in spec.keys and not raw:
                 errors.append(LoadError(spec.name, line, _("The column %(column)s is empty.", column=column)))
@@ -207,6 +209,8 @@ def _upsert(spec: FileSpec, rows: list[dict[str, Any]]) -> dict[str, int]:
         key = tuple(row[k] for k in spec.keys)
         current = existing.get(key)
         if current is None:
+            for column, attribute in spec.columns.items():
+                row.setdefault(attribute, "" if column in spec.optional else None)
             inserts.append(row)
             continue
         if any(a in row and getattr(current, a) != row[a] for a in attributes):

@@ -95,3 +95,39 @@ def test_search_by_name_variant_phone_and_number(app, client, login_as):
     for q in ("Traore Mamadu", "mamadou traore", "771234567", seeker.registration_number):
         assert seeker.registration_number in client.get("/jobseekers/", query_string={"q": q}).text, q
     assert seeker.registration_number not in client.get("/jobseekers/", query_string={"q": "Sarr Binta"}).text
+
+
+def test_duplicate_check_does_not_reveal_other_agencies_people(app, client, auth, login_as, create_user,
+                                                               create_agency):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form(national_id="1751199000123"))
+    auth.logout()
+    other = create_user(Role.AGENT, agency=create_agency("SN", name="Agence de Kaolack"))
+    auth.login(other.username)
+    response = client.post("/jobseekers/new", data=form(last_name="Sarr", first_names="Binta", sex="F",
+                                                        birth="1970", national_id="1751199000123"))
+    assert response.status_code == 400
+    assert "Traoré" not in response.text and "Mamadou" not in response.text
+    assert "Une personne inscrite dans une autre agence" in response.text
+
+
+def test_values_outside_the_lists_are_refused(app, client, login_as):
+    login_as(Role.AGENT)
+    with app.app_context():
+        from app.auth.models import Region
+        mali = db.session.scalar(sa.select(Region.id).where(Region.country_code == "ML"))
+    response = client.post("/jobseekers/new", data=form(nationality="SENEGAL", region_id=mali,
+                                                        occupation_1_code="Z9999"))
+    assert response.status_code == 400
+    assert "Choisissez un pays dans la liste." in response.text
+    assert "Choisissez une région du pays de l’agence." in response.text
+    assert "Choisissez un métier dans la liste." in response.text
+    assert seekers(app) == []
+
+
+def test_search_survives_odd_query_strings(client, login_as):
+    login_as(Role.AGENT)
+    assert client.get("/jobseekers/?endpoint=x&_method=POST&page=abc").status_code == 200
+    assert client.get("/jobseekers/?q=" + "Diallo " * 500).status_code == 200
+    assert client.get("/jobseekers/?q=a%00b").status_code == 400
+    assert client.get("/occupations/search?q=a%00b").status_code == 400

@@ -88,13 +88,16 @@ def test_xlsx_and_english_messages(app, runner, agency, tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append(GOOD[0])
+    sheet.append(GOOD[0][:4] + [__import__("datetime").date(1990, 5, 12)] + GOOD[0][5:])
     sheet.append(["C-1", "Ba", "Oumar", "M", "not a date", "", "", "Dakar", "F1703", "SN-DKR-01"])
     path = tmp_path / "seekers.xlsx"
     book.save(path)
     result = runner.invoke(args=["jobseekers", "import", "--lang", "en", str(path)])
     assert "Row 3: The birth date not a date is neither a date nor a year." in result.output
     assert "1 created" in result.output
+    with app.app_context():
+        born = db.session.scalar(sa.select(JobSeeker.birth_date).where(JobSeeker.external_id == "A-1"))
+        assert born.isoformat() == "1990-05-12"  # a real date cell
 
 
 def test_missing_columns_stop_the_import(runner, agency, tmp_path):
