@@ -45,10 +45,16 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL lets readers go on while one worker writes; the busy timeout makes a second
+        # writer wait its turn instead of failing.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.close()
 
 
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_on_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: two gunicorn workers that both read then
+        # write would otherwise deadlock and one would get "database is locked" at once.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
