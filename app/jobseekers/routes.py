@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app import audit
 from app.audit import AuditEvent
@@ -16,7 +17,7 @@ from app.i18n import country_name, localised_label
 from app.jobseekers import bp, services
 from app.jobseekers.forms import JobSeekerForm, SearchForm
 from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
-from app.jobseekers.models import JobSeeker, JobSeekerOccupation
+from app.jobseekers.models import ConsentPurpose, JobSeeker, JobSeekerOccupation
 from app.jobseekers.search import build_query
 from app.reference.models import Occupation
 from app.reference.services import suggest_occupations
@@ -136,9 +137,70 @@ def create():
                     flash(_("%(name)s is registered under number %(number)s.", name=seeker.full_name,
                             number=seeker.registration_number), "success")
                     return redirect(url_for("jobseekers.detail", seeker_id=seeker.id))
+    if duplicates:
+        db.session.commit()  # keep the trail of the check even when nothing is registered
     status = 400 if form.errors or duplicates else 200
     readable = [(other, match, can(current_user, "jobseeker.read", other)) for other, match in duplicates]
     return render_template("jobseekers/form.html", form=form, duplicates=readable, seeker=None), status
+
+
+def _prefill(form: JobSeekerForm, seeker: JobSeeker) -> None:
+    form.last_name.data, form.first_names.data = seeker.last_name, seeker.first_names
+    form.sex.data = seeker.sex or ""
+    form.birth.data = seeker.birth_date.strftime("%d/%m/%Y") if seeker.birth_date else (
+        str(seeker.birth_year) if seeker.birth_year else "")
+    form.nationality.data = seeker.nationality or ""
+    form.national_id_type.data = seeker.national_id_type or "cni"
+    form.national_id.data = seeker.national_id or ""
+    phones = [p.number for p in seeker.phones] + ["", ""]
+    form.phone_1.data, form.phone_2.data = phones[0], phones[1]
+    form.email.data, form.commune.data = seeker.email or "", seeker.commune or ""
+    form.region_id.data = seeker.region_id or 0
+    for n, occupation in enumerate(seeker.occupations[:3], start=1):
+        getattr(form, f"occupation_{n}").data = occupation.title or occupation.occupation_code
+        getattr(form, f"occupation_{n}_code").data = occupation.occupation_code
+        getattr(form, f"experience_{n}").data = occupation.years_experience
+    for purpose in ConsentPurpose:
+        getattr(form, f"consent_{purpose.value}").data = services.has_consent(seeker, purpose)
+    form.version.data = str(seeker.version)
+
+
+@bp.route("/<int:seeker_id>/edit", methods=["GET", "POST"])
+@permission_required("jobseeker.write")
+def edit(seeker_id: int):
+    seeker = _get(seeker_id, "jobseeker.write")
+    form = JobSeekerForm()
+    if request.method == "GET":
+        _prefill(form, seeker)
+    _fill_choices(form, seeker.country_code)
+    if form.validate_on_submit():
+        data = _person_data(form, seeker.country_code)
+        if data is not None:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+            try:
+                changed = services.update_jobseeker(seeker, data, expected_version=expected)
+                for purpose in ConsentPurpose:
+                    if purpose.value not in data.consents:
+                        services.withdraw_consent(seeker, purpose)
+                db.session.commit()
+            except (services.StaleEdit, StaleDataError):
+                db.session.rollback()
+                # Keep what this agent typed, and say plainly that someone else saved first.
+                form.version.data = str(db.session.get(JobSeeker, seeker_id).version)
+                flash(_("Someone else changed this record while you were editing it. Your changes are "
+                        "not saved yet: check the current record, then save again to apply them."), "danger")
+                return render_template("jobseekers/form.html", form=form, duplicates=[], seeker=seeker,
+                                       conflict=True), 409
+            except IntegrityError as error:
+                db.session.rollback()
+                if "national_id" not in str(error.orig):
+                    raise
+                form.national_id.errors.append(_("This national ID is already registered to another person."))
+            else:
+                flash(_("The record has been saved.") if changed else _("Nothing was changed."), "success")
+                return redirect(url_for("jobseekers.detail", seeker_id=seeker.id))
+    return render_template("jobseekers/form.html", form=form, duplicates=[], seeker=seeker), \
+        400 if form.errors else 200
 
 
 def _get(seeker_id: int, action: str = "jobseeker.read") -> JobSeeker:

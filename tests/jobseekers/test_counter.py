@@ -131,3 +131,56 @@ def test_search_survives_odd_query_strings(client, login_as):
     assert client.get("/jobseekers/?q=" + "Diallo " * 500).status_code == 200
     assert client.get("/jobseekers/?q=a%00b").status_code == 400
     assert client.get("/occupations/search?q=a%00b").status_code == 400
+
+
+def test_edit_and_conflicting_edits(app, client, login_as, create_user):
+    agent = login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form())
+    (seeker,) = seekers(app)
+    page = client.get(f"/jobseekers/{seeker.id}/edit").text
+    assert 'value="Traoré"' in page and 'value="12/05/1990"' in page and 'name="version" type="hidden" value="1"' in page
+    # A colleague of the same agency saves first, from the same version.
+    colleague = app.test_client()
+    other = create_user(Role.COUNSELLOR, agency=__import__("types").SimpleNamespace(id=agent.agency_id))
+    colleague.post("/login", data={"username": other.username, "password": "Counter2024x"})
+    first = colleague.post(f"/jobseekers/{seeker.id}/edit", data=form(commune="Rufisque", version="1",
+                                                                     occupation_1_code="F1703"))
+    assert first.status_code == 302
+    second = client.post(f"/jobseekers/{seeker.id}/edit", data=form(commune="Thiaroye", version="1",
+                                                                    occupation_1_code="F1703"))
+    assert second.status_code == 409
+    assert "Quelqu’un d’autre a modifié ce dossier" in second.text
+    assert 'value="Thiaroye"' in second.text  # what this agent typed is still there
+    with app.app_context():
+        assert db.session.get(JobSeeker, seeker.id).commune == "Rufisque"  # nothing overwritten
+    # Saving again, knowingly (the page now carries the current version), applies the change.
+    current = __import__("re").search(r'name="version" type="hidden" value="(\d+)"', second.text).group(1)
+    again = client.post(f"/jobseekers/{seeker.id}/edit", data=form(commune="Thiaroye", version=current,
+                                                                   occupation_1_code="F1703"))
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.get(JobSeeker, seeker.id).commune == "Thiaroye"
+
+
+def test_withdrawn_consent_is_dated_not_deleted(app, client, login_as):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form())
+    (seeker,) = seekers(app)
+    data = form(version="1", occupation_1_code="F1703")
+    del data["consent_propose"]
+    assert client.post(f"/jobseekers/{seeker.id}/edit", data=data).status_code == 302
+    with app.app_context():
+        (consent,) = db.session.get(JobSeeker, seeker.id).consents
+        assert consent.purpose == "propose" and consent.withdrawn_at is not None
+
+
+def test_edit_is_limited_to_the_agency(app, client, auth, login_as, create_user, create_agency):
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form())
+    (seeker,) = seekers(app)
+    auth.logout()
+    auth.login(create_user(Role.AGENT, agency=create_agency("SN")).username)
+    assert client.get(f"/jobseekers/{seeker.id}/edit").status_code == 404
+    auth.logout()
+    auth.login(create_user(Role.MANAGER, agency=create_agency("SN")).username)
+    assert client.get(f"/jobseekers/{seeker.id}/edit").status_code == 403
