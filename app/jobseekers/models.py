@@ -56,6 +56,7 @@ EVENT_TITLES = {
     "jobseeker.consent_withdrawn": _l("Consent withdrawn"),
     "jobseeker.duplicate_overridden": _l("Registered although a duplicate was suspected"),
     "jobseeker.read": _l("Record opened"),
+    "jobseeker.confirmed": _l("Confirmed still looking for work"),
 }
 
 

@@ -15,11 +15,13 @@ from app.extensions import db
 from app.formtools import choices
 from app.i18n import country_name, localised_label
 from app.jobseekers import bp, services
+from app.auth.forms import ConfirmForm
 from app.jobseekers.forms import JobSeekerForm, SearchForm
 from app.jobseekers.identity import check_national_id, normalise_national_id, parse_birth, parse_phone
 from app.jobseekers.models import ConsentPurpose, JobSeeker, JobSeekerOccupation
 from app.jobseekers.search import build_query
 from app.reference.models import Occupation
+from app.urls import safe_next
 from app.reference.services import suggest_occupations
 
 
@@ -238,3 +240,25 @@ def index():
     page = db.paginate(query.options(sa.orm.selectinload(JobSeeker.occupations)), per_page=25, error_out=False)
     args = {k: v for k, v in request.args.items() if k in ("q", "occupation", "status", "region_id") and v}
     return render_template("jobseekers/index.html", form=form, page=page, args=args)
+
+
+@bp.route("/unconfirmed")
+@permission_required("jobseeker.read")
+def unconfirmed():
+    query = build_query(current_user).where(services.unconfirmed_clause())
+    query = query.options(sa.orm.selectinload(JobSeeker.occupations))
+    page = db.paginate(query, per_page=25, error_out=False)
+    return render_template("jobseekers/unconfirmed.html", page=page, form=ConfirmForm(),
+                           days=services.CONFIRM_EVERY_DAYS)
+
+
+@bp.route("/<int:seeker_id>/confirm", methods=["POST"])
+@permission_required("jobseeker.write")
+def confirm(seeker_id: int):
+    seeker = _get(seeker_id, "jobseeker.write")
+    if ConfirmForm().validate_on_submit():
+        services.confirm_still_looking(seeker)
+        db.session.commit()
+        flash(_("%(name)s is still looking for work: confirmed today.", name=seeker.full_name), "success")
+    return redirect(safe_next(request.form.get("next")) if request.form.get("next")
+                    else url_for("jobseekers.detail", seeker_id=seeker.id))

@@ -250,3 +250,20 @@ def iter_register(country: str | None = None, batch: int = 5000):
         query = query.where(JobSeeker.country_code == country)
     for seeker in db.session.scalars(query):
         yield to_person(seeker)
+
+
+CONFIRM_EVERY_DAYS = 90
+
+
+def confirm_still_looking(seeker: JobSeeker) -> None:
+    """Record that the person confirmed, today, that they are still looking for work."""
+    seeker.last_confirmed_at = utcnow()
+    audit.record("jobseeker.confirmed", "jobseeker", seeker.id)
+
+
+def unconfirmed_clause() -> sa.ColumnElement[bool]:
+    """Active people who have not confirmed they are still looking in 90 days."""
+    from datetime import timedelta
+
+    limit = utcnow() - timedelta(days=CONFIRM_EVERY_DAYS)
+    return sa.and_(JobSeeker.status == SeekerStatus.ACTIVE.value, JobSeeker.last_confirmed_at < limit)

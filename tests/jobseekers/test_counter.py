@@ -184,3 +184,24 @@ def test_edit_is_limited_to_the_agency(app, client, auth, login_as, create_user,
     auth.logout()
     auth.login(create_user(Role.MANAGER, agency=create_agency("SN")).username)
     assert client.get(f"/jobseekers/{seeker.id}/edit").status_code == 403
+
+
+def test_people_not_confirmed_in_90_days_are_listed_and_confirmed(app, client, login_as):
+    from datetime import timedelta
+
+    from app.db import utcnow
+
+    login_as(Role.AGENT)
+    client.post("/jobseekers/new", data=form(), follow_redirects=True)
+    client.post("/jobseekers/new", data=form(last_name="Sarr", first_names="Binta", sex="F", birth="1970",
+                                             phone_1=""), follow_redirects=True)
+    old, recent = seekers(app)
+    with app.app_context():
+        db.session.get(JobSeeker, old.id).last_confirmed_at = utcnow() - timedelta(days=91)
+        db.session.commit()
+    listing = client.get("/jobseekers/unconfirmed").text
+    assert old.registration_number in listing and recent.registration_number not in listing
+    response = client.post(f"/jobseekers/{old.id}/confirm", data={"next": "/jobseekers/unconfirmed"})
+    assert response.headers["Location"] == "/jobseekers/unconfirmed"
+    assert old.registration_number not in client.get("/jobseekers/unconfirmed").text
+    assert "Confirmé toujours en recherche d’emploi" in client.get(f"/jobseekers/{old.id}").text
