@@ -42,6 +42,12 @@ def _territories(language: str) -> dict[str, str]:
     return dict(Locale.parse(language).territories)
 
 
+def country_names(language: str | None = None) -> dict[str, str]:
+    """Every ISO alpha-2 country (not CLDR's regions such as "419") with its name."""
+    return {code: name for code, name in _territories(language or current_language()).items()
+            if len(code) == 2 and code.isalpha()}
+
+
 def country_name(code: str | None, language: str | None = None) -> str:
     """The country's name in the current language, from CLDR (Babel), never typed by hand."""
     if not code:

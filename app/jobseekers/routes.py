@@ -13,7 +13,7 @@ from app.auth.access import can, ensure, permission_required
 from app.auth.models import Region
 from app.extensions import db
 from app.formtools import choices
-from app.i18n import country_name, localised_label
+from app.i18n import country_name, country_names, localised_label
 from app.jobseekers import bp, services
 from app.auth.forms import ConfirmForm
 from app.jobseekers.forms import JobSeekerForm, SearchForm
@@ -31,11 +31,7 @@ def _regions(country: str) -> list:
 
 
 def _fill_choices(form: JobSeekerForm, country: str) -> None:
-    from app.i18n import _territories, current_language
-
-    territories = _territories(current_language())
-    nations = sorted(((code, name) for code, name in territories.items() if len(code) == 2 and code.isalpha()),
-                     key=lambda pair: pair[1])
+    nations = sorted(country_names().items(), key=lambda pair: pair[1])
     form.nationality.choices = choices([("", "—")] + nations)
     form.region_id.choices = choices([(0, "—")] + _regions(country))
     for n in (1, 2, 3):
@@ -62,9 +58,7 @@ def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | Non
                 field.errors.append(_("This phone number is not valid for %(country)s or in international form.",
                                       country=country_name(country)))
                 ok = False
-    from app.i18n import _territories
-
-    if form.nationality.data and form.nationality.data not in _territories("en"):
+    if form.nationality.data and form.nationality.data not in country_names("en"):
         form.nationality.errors.append(_("Choose a country from the list."))
         ok = False
     if form.region_id.data and form.region_id.data not in {rid for rid, _label in _regions(country)}:
@@ -99,6 +93,15 @@ def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | Non
     )
 
 
+def _national_id_taken(form: JobSeekerForm, error: IntegrityError) -> None:
+    """Roll back and explain a clash on the one-person-per-national-ID constraint (another
+    request may have saved the same ID a moment earlier); any other violation is a bug."""
+    db.session.rollback()
+    if "national_id" not in str(error.orig):
+        raise error
+    form.national_id.errors.append(_("This national ID is already registered to another person."))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("jobseeker.write")
 def create():
@@ -131,10 +134,7 @@ def create():
                                      candidates=[s.registration_number for s, _m in duplicates])
                     db.session.commit()
                 except IntegrityError as error:
-                    db.session.rollback()
-                    if "national_id" not in str(error.orig):
-                        raise
-                    form.national_id.errors.append(_("This national ID is already registered to another person."))
+                    _national_id_taken(form, error)
                 else:
                     flash(_("%(name)s is registered under number %(number)s.", name=seeker.full_name,
                             number=seeker.registration_number), "success")
@@ -194,10 +194,7 @@ def edit(seeker_id: int):
                 return render_template("jobseekers/form.html", form=form, duplicates=[], seeker=seeker,
                                        conflict=True), 409
             except IntegrityError as error:
-                db.session.rollback()
-                if "national_id" not in str(error.orig):
-                    raise
-                form.national_id.errors.append(_("This national ID is already registered to another person."))
+                _national_id_taken(form, error)
             else:
                 flash(_("The record has been saved.") if changed else _("Nothing was changed."), "success")
                 return redirect(url_for("jobseekers.detail", seeker_id=seeker.id))

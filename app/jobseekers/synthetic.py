@@ -421,20 +421,12 @@ def _duplicate(src: _Seed, b: _Builder, ref: date) -> tuple[Person | None, tuple
     if len(first) >= 2:
         options += ["reorder", "drop_given"]
     for kind in rng.sample(options, k=min(n_name, len(options))):
-        if kind == "respell":
+        if kind in ("respell", "typo"):
+            # Alter one word of the name, surname or given name alike.
+            alter = respell if kind == "respell" else typo
             tokens = [last] + first
             i = rng.randrange(len(tokens))
-            new = respell(tokens[i], rng)
-            if new == tokens[i]:
-                continue
-            if i == 0:
-                last = new
-            else:
-                first[i - 1] = new
-        elif kind == "typo":
-            tokens = [last] + first
-            i = rng.randrange(len(tokens))
-            new = typo(tokens[i], rng)
+            new = alter(tokens[i], rng)
             if new == tokens[i]:
                 continue
             if i == 0:
