@@ -297,6 +297,8 @@ def _keys_of(last: tuple[str, ...], first: tuple[str, ...]) -> frozenset[str]:
     last = last[:_MAX_KEY_LAST]
     first = first[:_MAX_KEY_FIRST]
     skels = sorted({skeleton(t) for t in last + first if t})
+    if not skels:  # only filler words ("née", "épouse"): nothing to block on
+        return frozenset()
     if len(first) >= 2:
         # "Abdou Rahmane" / "Abdourahmane": the joined given names pair with the surname.
         joined = skeleton("".join(first))
