@@ -42,6 +42,11 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "jobseeker.read": {A: Scope.AGENCY, C: Scope.AGENCY, M: Scope.COUNTRY, MG: Scope.COUNTRY,
                        AD: Scope.COUNTRY},
     "jobseeker.write": {A: Scope.AGENCY, C: Scope.AGENCY, M: Scope.AGENCY, AD: Scope.COUNTRY},
+    "jobseeker.import": {A: Scope.AGENCY, C: Scope.AGENCY, AD: Scope.COUNTRY},
+    # Lists of people leave the system: search results and everything held on one person
+    "jobseeker.export": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
+    "jobseeker.merge": {A: Scope.AGENCY, C: Scope.AGENCY, AD: Scope.COUNTRY},
+    "jobseeker.anonymise": {MG: Scope.COUNTRY, AD: Scope.COUNTRY},
     # Employers and offers
     "employer.manage": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY,
                         E: Scope.OWN},

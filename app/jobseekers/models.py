@@ -57,7 +57,46 @@ EVENT_TITLES = {
     "jobseeker.duplicate_overridden": _l("Registered although a duplicate was suspected"),
     "jobseeker.read": _l("Record opened"),
     "jobseeker.confirmed": _l("Confirmed still looking for work"),
+    "jobseeker.status_changed": _l("Status changed"),
+    "jobseeker.card_printed": _l("Job-seeker card printed"),
+    "jobseeker.exported": _l("Everything held on the person exported"),
+    "jobseeker.anonymised": _l("Anonymised"),
+    "jobseeker.merged": _l("Merged with a duplicate record"),
+    "jobseeker.merged_into": _l("Merged into another record"),
 }
+
+
+class ExperienceKind(StrEnum):
+    FORMAL = "formal"
+    INFORMAL = "informal"
+    APPRENTICESHIP = "apprenticeship"  # traditional apprenticeship with a master craftsperson
+
+
+EXPERIENCE_TITLES = {
+    ExperienceKind.FORMAL: _l("Formal employment"),
+    ExperienceKind.INFORMAL: _l("Informal work"),
+    ExperienceKind.APPRENTICESHIP: _l("Traditional apprenticeship"),
+}
+
+
+class QualificationKind(StrEnum):
+    DIPLOMA = "diploma"
+    TRAINING = "training"
+
+
+QUALIFICATION_TITLES = {QualificationKind.DIPLOMA: _l("Diploma"), QualificationKind.TRAINING: _l("Training")}
+
+
+jobseeker_mobility_regions = sa.Table(
+    "jobseeker_mobility_regions", db.metadata,
+    sa.Column("jobseeker_id", sa.ForeignKey("jobseekers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("region_id", sa.ForeignKey("regions.id"), primary_key=True),
+)
+jobseeker_mobility_countries = sa.Table(
+    "jobseeker_mobility_countries", db.metadata,
+    sa.Column("jobseeker_id", sa.ForeignKey("jobseekers.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("country_code", sa.ForeignKey("countries.code"), primary_key=True),
+)
 
 
 class JobSeeker(TimestampMixin, db.Model):
@@ -86,8 +125,9 @@ class JobSeeker(TimestampMixin, db.Model):
     commune: so.Mapped[str | None] = so.mapped_column(sa.String(120))
 
     education_level: so.Mapped[str | None] = so.mapped_column(sa.String(2))  # ISCED 2011, "0".."8"
-    driving_licences: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    driving_licences: so.Mapped[str] = so.mapped_column(sa.String(64), default="")  # "B C", space-separated
     disability: so.Mapped[bool] = so.mapped_column(default=False)
+    disability_note: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # adjustments needed at work
     availability_date: so.Mapped[date | None] = so.mapped_column(sa.Date)
     salary_amount: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 2))
     salary_currency: so.Mapped[str | None] = so.mapped_column(sa.String(3))
@@ -107,8 +147,21 @@ class JobSeeker(TimestampMixin, db.Model):
         back_populates="jobseeker", cascade="all, delete-orphan", order_by="JobSeekerOccupation.rank")
     consents: so.Mapped[list[Consent]] = so.relationship(
         back_populates="jobseeker", cascade="all, delete-orphan", order_by="Consent.id")
+    languages: so.Mapped[list[JobSeekerLanguage]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="JobSeekerLanguage.id")
+    skills: so.Mapped[list[JobSeekerSkill]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="JobSeekerSkill.id")
+    experiences: so.Mapped[list[Experience]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="Experience.id")
+    qualifications: so.Mapped[list[Qualification]] = so.relationship(
+        back_populates="jobseeker", cascade="all, delete-orphan", order_by="Qualification.id")
+    mobility_regions = so.relationship("Region", secondary=jobseeker_mobility_regions, order_by="Region.id")
+    mobility_countries = so.relationship("Country", secondary=jobseeker_mobility_countries,
+                                         order_by="Country.code")
     agency = so.relationship("Agency")
     region = so.relationship("Region")
+    # Set when this record was merged into another (the surviving record); kept for history.
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("jobseekers.id"))
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -160,6 +213,65 @@ class JobSeekerOccupation(db.Model):
     years_experience: so.Mapped[int | None] = so.mapped_column()
     jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="occupations")
     occupation = so.relationship("Occupation")
+
+
+class JobSeekerLanguage(db.Model):
+    __tablename__ = "jobseeker_languages"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    language: so.Mapped[str] = so.mapped_column(sa.String(3))  # ISO 639-3
+    level: so.Mapped[str] = so.mapped_column(sa.String(16))  # see app.reference.vocab.LANGUAGE_LEVELS
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="languages")
+
+
+class JobSeekerSkill(db.Model):
+    """A skill from the fiches' lists (``skill_code``), or one in the person's own words."""
+
+    __tablename__ = "jobseeker_skills"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    skill_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("skills.code"), index=True)
+    label: so.Mapped[str] = so.mapped_column(sa.String(200), default="")  # free skills only
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="skills")
+    skill = so.relationship("Skill")
+
+
+class Experience(db.Model):
+    """Work done: formal, informal or a traditional apprenticeship all count."""
+
+    __tablename__ = "jobseeker_experiences"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    occupation_code: so.Mapped[str | None] = so.mapped_column(sa.ForeignKey("occupations.code"))
+    employer: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # or the master craftsperson
+    place: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    start_year: so.Mapped[int | None] = so.mapped_column()
+    end_year: so.Mapped[int | None] = so.mapped_column()  # none: still doing it
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="experiences")
+    occupation = so.relationship("Occupation")
+
+
+class Qualification(db.Model):
+    """A diploma or a training course."""
+
+    __tablename__ = "jobseeker_qualifications"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    jobseeker_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("jobseekers.id", ondelete="CASCADE"),
+                                                    index=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    institution: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    year: so.Mapped[int | None] = so.mapped_column()
+    jobseeker: so.Mapped[JobSeeker] = so.relationship(back_populates="qualifications")
 
 
 class Consent(db.Model):
