@@ -79,13 +79,24 @@ def register_template_helpers(app: Flask) -> None:
     from app.auth import access
 
     from app.jobseekers import identity
-    from app.jobseekers.models import CONSENT_TITLES, EVENT_TITLES, STATUS_TITLES
+    from app.jobseekers.models import (
+        CONSENT_TITLES, EVENT_TITLES, EXPERIENCE_TITLES, FIELD_TITLES, QUALIFICATION_TITLES, STATUS_TITLES,
+    )
+    from app.reference import vocab
+
+    titles = {
+        "isced": vocab.ISCED_LEVELS, "language_level": vocab.LANGUAGE_LEVELS, "salary_period": vocab.SALARY_PERIODS,
+        "licence": vocab.DRIVING_LICENCE_TITLES, "experience": EXPERIENCE_TITLES,
+        "qualification": QUALIFICATION_TITLES, "field": FIELD_TITLES,
+    }
 
     app.jinja_env.globals.update(
         can=access.can_current,
         status_title=lambda value: STATUS_TITLES.get(value, value),
         consent_title=lambda value: CONSENT_TITLES.get(value, value),
         event_title=lambda value: EVENT_TITLES.get(value, value),
+        title=lambda group, value: titles[group].get(value, value),
+        language_name=vocab.language_name,
         mask_id=identity.mask_national_id,
         phone=identity.format_phone,
         country_name=i18n.country_name,

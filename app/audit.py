@@ -24,6 +24,7 @@ class AuditEvent(db.Model):
     object_id: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     details: so.Mapped[dict[str, Any] | None] = so.mapped_column(sa.JSON)
     ip: so.Mapped[str | None] = so.mapped_column(sa.String(45))
+    actor = so.relationship("User")
 
     __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
 

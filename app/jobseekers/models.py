@@ -66,6 +66,24 @@ EVENT_TITLES = {
 }
 
 
+# What an edit changed, as the history names it (the audit keeps field names, never values).
+FIELD_TITLES = {
+    "last_name": _l("Last name"), "first_names": _l("First names"), "sex": _l("Sex"),
+    "birth_date": _l("Date of birth"), "birth_year": _l("Year of birth"), "national_id_type": _l("Identity document"),
+    "national_id": _l("Document number"), "nationality": _l("Nationality"), "email": _l("E-mail"),
+    "region_id": _l("Region"), "commune": _l("Commune"), "phones": _l("Phones"),
+    "occupations": _l("Occupations sought"), "education_level": _l("Education level"),
+    "driving_licences": _l("Driving licences"), "disability": _l("Disability"),
+    "disability_note": _l("Adjustments needed at work"), "availability_date": _l("Available from"),
+    "salary_amount": _l("Salary expected"), "salary_currency": _l("Currency"), "salary_period": _l("Period"),
+    "salary": _l("Salary expected"), "abroad_interest": _l("Interested in working abroad"),
+    "languages": _l("Languages"), "skills": _l("Skills"), "experiences": _l("Work experience"),
+    "qualifications": _l("Education and training"), "mobility_regions": _l("Mobility"),
+    "mobility_countries": _l("Mobility"), "mobility": _l("Mobility"), "consents": _l("Consent"),
+    "external_id": _l("Import identifier"),
+}
+
+
 class ExperienceKind(StrEnum):
     FORMAL = "formal"
     INFORMAL = "informal"

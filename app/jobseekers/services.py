@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -13,9 +14,11 @@ from app.db import utcnow
 from app.extensions import db
 from app.jobseekers import dedup
 from app.jobseekers.identity import clean_name, search_key
+from app.reference.vocab import LANGUAGE_LEVEL_RANK
+from app.auth.models import Country, Region
 from app.jobseekers.models import (
-    Consent, ConsentPurpose, JobSeeker, JobSeekerNameKey, JobSeekerOccupation, JobSeekerPhone,
-    RegistrationCounter, SeekerStatus,
+    Consent, ConsentPurpose, Experience, JobSeeker, JobSeekerLanguage, JobSeekerNameKey, JobSeekerOccupation,
+    JobSeekerPhone, JobSeekerSkill, Qualification, RegistrationCounter, SeekerStatus,
 )
 
 NOTICE_VERSION = "2026-1"
@@ -26,6 +29,47 @@ class OccupationChoice:
     code: str
     title: str = ""
     years_experience: int | None = None
+
+
+@dataclass(frozen=True)
+class ExperienceData:
+    kind: str
+    title: str
+    employer: str | None = None
+    place: str | None = None
+    start_year: int | None = None
+    end_year: int | None = None
+    occupation_code: str | None = None
+
+
+@dataclass(frozen=True)
+class QualificationData:
+    kind: str
+    title: str
+    institution: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class ProfileData:
+    """The profile beyond identity: what a counsellor needs to match the person."""
+
+    education_level: str | None = None
+    driving_licences: tuple[str, ...] = ()
+    disability: bool = False
+    disability_note: str | None = None
+    availability_date: date | None = None
+    salary_amount: Decimal | None = None
+    salary_currency: str | None = None
+    salary_period: str | None = None
+    abroad_interest: bool = False
+    languages: list[tuple[str, str]] = field(default_factory=list)  # (ISO 639-3, level)
+    skill_codes: list[str] = field(default_factory=list)
+    free_skills: list[str] = field(default_factory=list)
+    experiences: list[ExperienceData] = field(default_factory=list)
+    qualifications: list[QualificationData] = field(default_factory=list)
+    mobility_region_ids: list[int] = field(default_factory=list)
+    mobility_countries: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -47,6 +91,8 @@ class PersonData:
     occupations: list[OccupationChoice] = field(default_factory=list)
     external_id: str | None = None
     consents: tuple[str, ...] = ()
+    # None leaves the profile as it is (an import row carries identity only).
+    profile: ProfileData | None = None
 
 
 def next_registration_number(agency: Agency, year: int | None = None) -> str:
@@ -96,7 +142,8 @@ def find_possible_duplicates(country: str, data: PersonData, exclude_id: int | N
     million people: exact national ID and phone matches first (never crowded out), then
     namesakes whose birth year could agree.
     """
-    base = (sa.select(JobSeeker).where(JobSeeker.country_code == country, JobSeeker.anonymised_at.is_(None))
+    base = (sa.select(JobSeeker).where(JobSeeker.country_code == country, JobSeeker.anonymised_at.is_(None),
+                                       JobSeeker.merged_into_id.is_(None))
             .options(sa.orm.selectinload(JobSeeker.phones), sa.orm.joinedload(JobSeeker.agency)))
     if exclude_id:
         base = base.where(JobSeeker.id != exclude_id)
@@ -152,6 +199,55 @@ def _sync_children(seeker: JobSeeker, data: PersonData) -> None:
                               for i, (c, t, y) in enumerate(wanted, start=1)]
 
 
+_PROFILE_FIELDS = ("education_level", "disability", "disability_note", "availability_date", "salary_amount",
+                   "salary_currency", "salary_period", "abroad_interest")
+
+
+def profile_snapshot(seeker: JobSeeker) -> dict[str, object]:
+    """The profile as comparable values, to tell which parts an edit changed."""
+    return {
+        **{name: getattr(seeker, name) for name in _PROFILE_FIELDS},
+        "driving_licences": seeker.driving_licences or "",
+        "languages": [(lang.language, lang.level) for lang in seeker.languages],
+        "skills": [(s.skill_code, s.label) for s in seeker.skills],
+        "experiences": [ExperienceData(e.kind, e.title, e.employer, e.place, e.start_year, e.end_year,
+                                       e.occupation_code) for e in seeker.experiences],
+        "qualifications": [QualificationData(q.kind, q.title, q.institution, q.year) for q in seeker.qualifications],
+        "mobility_regions": sorted(r.id for r in seeker.mobility_regions),
+        "mobility_countries": sorted(c.code for c in seeker.mobility_countries),
+    }
+
+
+def _set_profile(seeker: JobSeeker, profile: ProfileData) -> None:
+    """Write ``profile`` over the person's; child rows are replaced only when they differ."""
+    before = profile_snapshot(seeker) if seeker.id else None
+    for name in _PROFILE_FIELDS:
+        setattr(seeker, name, getattr(profile, name))
+    if profile.salary_amount is None:
+        seeker.salary_currency = seeker.salary_period = None
+    seeker.driving_licences = " ".join(sorted(set(profile.driving_licences)))
+    languages = list(dict((code, level) for code, level in profile.languages).items())
+    if before is None or before["languages"] != languages:
+        seeker.languages = [JobSeekerLanguage(language=c, level=lv) for c, lv in languages]
+    skills = [(code, "") for code in dict.fromkeys(profile.skill_codes)]
+    skills += [(None, label) for label in dict.fromkeys(profile.free_skills)]
+    if before is None or before["skills"] != skills:
+        seeker.skills = [JobSeekerSkill(skill_code=code, label=label) for code, label in skills]
+    if before is None or before["experiences"] != profile.experiences:
+        seeker.experiences = [Experience(kind=e.kind, title=e.title, employer=e.employer, place=e.place,
+                                         start_year=e.start_year, end_year=e.end_year,
+                                         occupation_code=e.occupation_code) for e in profile.experiences]
+    if before is None or before["qualifications"] != profile.qualifications:
+        seeker.qualifications = [Qualification(kind=q.kind, title=q.title, institution=q.institution, year=q.year)
+                                 for q in profile.qualifications]
+    if before is None or before["mobility_regions"] != sorted(set(profile.mobility_region_ids)):
+        seeker.mobility_regions = list(db.session.scalars(
+            sa.select(Region).where(Region.id.in_(profile.mobility_region_ids)))) if profile.mobility_region_ids else []
+    if before is None or before["mobility_countries"] != sorted(set(profile.mobility_countries)):
+        seeker.mobility_countries = list(db.session.scalars(
+            sa.select(Country).where(Country.code.in_(profile.mobility_countries)))) if profile.mobility_countries else []
+
+
 def register_jobseeker(agency: Agency, data: PersonData) -> JobSeeker:
     """Register a person in ``agency``: registration number, name keys, consents, history.
 
@@ -163,6 +259,8 @@ def register_jobseeker(agency: Agency, data: PersonData) -> JobSeeker:
     _set_identity(seeker, data)
     db.session.add(seeker)
     _sync_children(seeker, data)
+    if data.profile is not None:
+        _set_profile(seeker, data.profile)
     db.session.flush()
     _write_name_keys(seeker)
     for purpose in data.consents:
@@ -219,11 +317,16 @@ def update_jobseeker(seeker: JobSeeker, data: PersonData, expected_version: int 
     before = {name: getattr(seeker, name) for name in _IDENTITY_FIELDS}
     phones_before = [p.number for p in seeker.phones]
     occupations_before = [(o.occupation_code, o.title, o.years_experience) for o in seeker.occupations]
+    profile_before = profile_snapshot(seeker) if data.profile is not None else None
     _set_identity(seeker, data)
     if data.external_id and not seeker.external_id:
         seeker.external_id = data.external_id
     _sync_children(seeker, data)
     changed = sorted(name for name in _IDENTITY_FIELDS if getattr(seeker, name) != before[name])
+    if profile_before is not None:
+        _set_profile(seeker, data.profile)
+        after = profile_snapshot(seeker)
+        changed += sorted(name for name in after if after[name] != profile_before[name])
     if [p.number for p in seeker.phones] != phones_before:
         changed.append("phones")
     if [(o.occupation_code, o.title, o.years_experience) for o in seeker.occupations] != occupations_before:
@@ -243,7 +346,7 @@ def update_jobseeker(seeker: JobSeeker, data: PersonData, expected_version: int 
 
 def iter_register(country: str | None = None, batch: int = 5000):
     """Every person of the register (one country, or all) as dedup records, streamed."""
-    query = (sa.select(JobSeeker).where(JobSeeker.anonymised_at.is_(None))
+    query = (sa.select(JobSeeker).where(JobSeeker.anonymised_at.is_(None), JobSeeker.merged_into_id.is_(None))
              .options(sa.orm.selectinload(JobSeeker.phones)).order_by(JobSeeker.id)
              .execution_options(yield_per=batch))
     if country:
@@ -267,3 +370,152 @@ def unconfirmed_clause() -> sa.ColumnElement[bool]:
 
     limit = utcnow() - timedelta(days=CONFIRM_EVERY_DAYS)
     return sa.and_(JobSeeker.status == SeekerStatus.ACTIVE.value, JobSeeker.last_confirmed_at < limit)
+
+
+def change_status(seeker: JobSeeker, status: SeekerStatus) -> bool:
+    """Set the person's status (active, placed, inactive, suspended); returns whether it changed.
+
+    Coming back to active counts as a confirmation that the person is looking for work.
+    """
+    if seeker.status == status.value:
+        return False
+    before = seeker.status
+    seeker.status = status.value
+    if status is SeekerStatus.ACTIVE:
+        seeker.last_confirmed_at = utcnow()
+    audit.record("jobseeker.status_changed", "jobseeker", seeker.id, before=before, after=status.value)
+    return True
+
+
+class MergeRefused(Exception):
+    """Two records that cannot be merged; ``reason`` is "same", "country" or "closed"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_FILLABLE = ("sex", "birth_date", "birth_year", "nationality", "email", "region_id", "commune",
+             "education_level", "disability_note", "availability_date")
+
+
+def merge_jobseekers(survivor: JobSeeker, absorbed: JobSeeker) -> list[str]:
+    """Merge ``absorbed`` (a duplicate) into ``survivor``; returns the parts taken over.
+
+    Nothing is deleted: the absorbed record keeps its own data and history, is marked
+    inactive and points to the survivor, and leaves searches and the duplicate check.
+    The survivor fills its gaps from it and gains its phones, occupations (up to 3),
+    languages, skills, experiences, qualifications, mobility, and the consents of purposes it
+    has no record of. Flushes; the caller commits.
+    """
+    if survivor.id == absorbed.id:
+        raise MergeRefused("same")
+    if survivor.country_code != absorbed.country_code:
+        raise MergeRefused("country")
+    if survivor.anonymised_at or absorbed.anonymised_at or survivor.merged_into_id or absorbed.merged_into_id:
+        raise MergeRefused("closed")
+    taken: list[str] = []
+    # Unique values move first, so that the constraints never see them twice.
+    moved_ids = {}
+    for name in ("national_id", "external_id"):
+        if getattr(absorbed, name) and not getattr(survivor, name):
+            moved_ids[name] = getattr(absorbed, name)
+            setattr(absorbed, name, None)
+    if moved_ids:
+        db.session.flush()
+        for name, value in moved_ids.items():
+            setattr(survivor, name, value)
+            taken.append(name)
+        if "national_id" in moved_ids:
+            survivor.national_id_type = survivor.national_id_type or absorbed.national_id_type
+    for name in _FILLABLE:
+        if getattr(survivor, name) in (None, "") and getattr(absorbed, name) not in (None, ""):
+            setattr(survivor, name, getattr(absorbed, name))
+            taken.append(name)
+    if absorbed.salary_amount is not None and survivor.salary_amount is None:
+        survivor.salary_amount, survivor.salary_currency, survivor.salary_period = (
+            absorbed.salary_amount, absorbed.salary_currency, absorbed.salary_period)
+        taken.append("salary")
+    licences = set(survivor.driving_licences.split()) | set(absorbed.driving_licences.split())
+    if licences != set(survivor.driving_licences.split()):
+        survivor.driving_licences = " ".join(sorted(licences))
+        taken.append("driving_licences")
+    survivor.disability = survivor.disability or absorbed.disability
+    survivor.abroad_interest = survivor.abroad_interest or absorbed.abroad_interest
+    taken += _merge_children(survivor, absorbed)
+    absorbed.merged_into_id = survivor.id
+    absorbed.status = SeekerStatus.INACTIVE.value
+    db.session.execute(sa.delete(JobSeekerNameKey).where(JobSeekerNameKey.jobseeker_id == absorbed.id))
+    survivor.updated_at = utcnow()
+    db.session.flush()
+    audit.record("jobseeker.merged", "jobseeker", survivor.id, absorbed=absorbed.registration_number,
+                 fields=taken)
+    audit.record("jobseeker.merged_into", "jobseeker", absorbed.id, survivor=survivor.registration_number)
+    return taken
+
+
+def _merge_children(survivor: JobSeeker, absorbed: JobSeeker) -> list[str]:
+    taken = []
+    phones = [p.number for p in survivor.phones]
+    for phone in absorbed.phones:
+        if phone.number not in phones:
+            survivor.phones.append(JobSeekerPhone(number=phone.number))
+            taken.append("phones")
+    codes = [o.occupation_code for o in survivor.occupations]
+    for occupation in absorbed.occupations:
+        if occupation.occupation_code not in codes and len(codes) < 3:
+            codes.append(occupation.occupation_code)
+            survivor.occupations.append(JobSeekerOccupation(
+                rank=len(codes), occupation_code=occupation.occupation_code, title=occupation.title,
+                years_experience=occupation.years_experience))
+            taken.append("occupations")
+    levels = {lang.language: lang for lang in survivor.languages}
+    for lang in absorbed.languages:
+        mine = levels.get(lang.language)
+        if mine is None:
+            survivor.languages.append(JobSeekerLanguage(language=lang.language, level=lang.level))
+            taken.append("languages")
+        elif LANGUAGE_LEVEL_RANK.get(lang.level, 0) > LANGUAGE_LEVEL_RANK.get(mine.level, 0):
+            mine.level = lang.level
+            taken.append("languages")
+    skills = {(s.skill_code, s.label) for s in survivor.skills}
+    for skill in absorbed.skills:
+        if (skill.skill_code, skill.label) not in skills:
+            survivor.skills.append(JobSeekerSkill(skill_code=skill.skill_code, label=skill.label))
+            taken.append("skills")
+    experiences = profile_snapshot(survivor)["experiences"]
+    for e in absorbed.experiences:
+        if ExperienceData(e.kind, e.title, e.employer, e.place, e.start_year, e.end_year,
+                          e.occupation_code) not in experiences:
+            survivor.experiences.append(Experience(
+                kind=e.kind, title=e.title, employer=e.employer, place=e.place, start_year=e.start_year,
+                end_year=e.end_year, occupation_code=e.occupation_code))
+            taken.append("experiences")
+    qualifications = {(q.kind, q.title, q.institution, q.year) for q in survivor.qualifications}
+    for q in absorbed.qualifications:
+        if (q.kind, q.title, q.institution, q.year) not in qualifications:
+            survivor.qualifications.append(Qualification(kind=q.kind, title=q.title, institution=q.institution,
+                                                         year=q.year))
+            taken.append("qualifications")
+    for region in absorbed.mobility_regions:
+        if region not in survivor.mobility_regions:
+            survivor.mobility_regions.append(region)
+            taken.append("mobility")
+    for country in absorbed.mobility_countries:
+        if country not in survivor.mobility_countries:
+            survivor.mobility_countries.append(country)
+            taken.append("mobility")
+    # A consent given on the duplicate holds for the person, unless the survivor has a record of
+    # that purpose (given or withdrawn since): then the survivor's own decision stands.
+    purposes = {c.purpose for c in survivor.consents}
+    for consent in list(absorbed.consents):
+        if consent.purpose not in purposes:
+            consent.jobseeker = survivor
+            taken.append("consents")
+    return list(dict.fromkeys(taken))
+
+
+def merged_ids(seeker: JobSeeker) -> list[int]:
+    """The person's id and those of the records merged into it (for one history)."""
+    absorbed = db.session.scalars(sa.select(JobSeeker.id).where(JobSeeker.merged_into_id == seeker.id)).all()
+    return [seeker.id, *absorbed]
