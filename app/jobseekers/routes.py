@@ -159,7 +159,8 @@ def _person_data(form: JobSeekerForm, country: str) -> services.PersonData | Non
     if national_id and not check_national_id(country, form.national_id_type.data, national_id):
         form.national_id.errors.append(_("The national ID does not have the expected format."))
         ok = False
-    birth_date, birth_year = parse_birth(form.birth.data) if form.birth.data else (None, None)
+    birth_date, birth_year = parse_birth(form.birth.data) if form.birth.data and not form.birth.errors \
+        else (None, None)
     occupations = []
     for n in (1, 2, 3):
         text = (getattr(form, f"occupation_{n}").data or "").strip()
@@ -206,9 +207,12 @@ def create():
     duplicates = []
     if form.refresh.data:
         return render_template("jobseekers/form.html", form=form, duplicates=[], seeker=None)
-    if form.validate_on_submit():
+    if form.is_submitted():
+        # Every mistake is shown at once: the checks that need the database run even when
+        # the form's own validation already failed.
+        valid = form.validate()
         data = _person_data(form, agency.country_code)
-        if data is not None:
+        if valid and data is not None:
             duplicates = services.find_possible_duplicates(agency.country_code, data)
             if duplicates:
                 # The check looks country-wide; the trail says who asked about whom.
@@ -285,9 +289,10 @@ def edit(seeker_id: int):
     _fill_choices(form, seeker.country_code)
     if form.refresh.data:
         return render_template("jobseekers/form.html", form=form, duplicates=[], seeker=seeker)
-    if form.validate_on_submit():
+    if form.is_submitted():
+        valid = form.validate()
         data = _person_data(form, seeker.country_code)
-        if data is not None:
+        if valid and data is not None:
             expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
             try:
                 changed = services.update_jobseeker(seeker, data, expected_version=expected)

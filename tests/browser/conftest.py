@@ -52,10 +52,17 @@ def live_server(app):
 @pytest.fixture
 def page(browser, live_server, app):
     """A fresh browser context (no cookies) with CSRF protection switched on, as in production."""
+    yield from open_page(browser, live_server, app, "fr-FR")
+
+
+def open_page(browser, live_server, app, locale: str):
+    """A page in a new browser context speaking ``locale``; CSRF is on only while it lives."""
     app.config["WTF_CSRF_ENABLED"] = True
-    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    context = browser.new_context(base_url=live_server, locale=locale)
     context.set_default_timeout(15000)
-    page = context.new_page()
-    yield page
-    context.close()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+        app.config["WTF_CSRF_ENABLED"] = False
     app.config["WTF_CSRF_ENABLED"] = False
