@@ -126,7 +126,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
 
     agency: so.Mapped[Agency | None] = so.relationship()
-    employer: so.Mapped["Employer | None"] = so.relationship()  # noqa: F821
+    employer: so.Mapped["Employer | None"] = so.relationship(foreign_keys=[employer_id])  # noqa: F821
 
     # Set by the session loader: Flask-Login identifies a login by its server-side
     # session token, never by the user id, so that a session can be revoked.

@@ -73,7 +73,7 @@ class Employer(TimestampMixin, db.Model):
     licence_number: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     licence_valid_until: so.Mapped[date | None] = so.mapped_column(sa.Date)
     programme_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("partner_programmes.id"))
-    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    # Who reviewed it is in the audit trail (a users FK here would make users ↔ employers a cycle).
     reviewed_at: so.Mapped[datetime | None] = so.mapped_column(sa.DateTime(timezone=True))
     review_comment: so.Mapped[str | None] = so.mapped_column(sa.String(500))
 
