@@ -53,6 +53,8 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.jobseekers import bp as jobseekers_bp
     from app.main import bp as main_bp
+    from app.offers import board_bp, employers_bp
+    from app.offers import bp as offers_bp
     from app.reference import api_bp as reference_api_bp
     from app.reference import bp as reference_bp
 
@@ -61,6 +63,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reference_bp, url_prefix="/occupations")
     app.register_blueprint(reference_api_bp, url_prefix="/api/v1/occupations")
     app.register_blueprint(jobseekers_bp, url_prefix="/jobseekers")
+    app.register_blueprint(offers_bp, url_prefix="/offers")
+    app.register_blueprint(employers_bp, url_prefix="/employers")
+    app.register_blueprint(board_bp, url_prefix="/jobs")
 
 
 def register_cli(app: Flask) -> None:

@@ -48,10 +48,18 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "jobseeker.merge": {A: Scope.AGENCY, C: Scope.AGENCY, AD: Scope.COUNTRY},
     "jobseeker.anonymise": {MG: Scope.COUNTRY, AD: Scope.COUNTRY},
     # Employers and offers
+    "employer.read": {A: Scope.COUNTRY, C: Scope.COUNTRY, M: Scope.COUNTRY, MG: Scope.COUNTRY,
+                      AD: Scope.COUNTRY, E: Scope.OWN},
     "employer.manage": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY,
                         E: Scope.OWN},
+    "employer.approve": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
+    "offer.read": {A: Scope.COUNTRY, C: Scope.COUNTRY, M: Scope.COUNTRY, MG: Scope.COUNTRY,
+                   AD: Scope.COUNTRY, E: Scope.OWN},
     "offer.edit": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, E: Scope.OWN},
     "offer.publish": {A: Scope.AGENCY, MG: Scope.COUNTRY},
+    # Anti-fraud flags on international offers are cleared by a manager, with a comment.
+    "offer.clear_flags": {MG: Scope.COUNTRY},
+    "offer.import": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
     # Matching and mobility
     "matching.run": {C: Scope.AGENCY, M: Scope.COUNTRY, MG: Scope.COUNTRY},
     "mobility.counsel": {M: Scope.AGENCY},

@@ -1,0 +1,1 @@
+"""Routes of the offers package (filled in by the offers work)."""
