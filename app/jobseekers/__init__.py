@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobseekers", __name__, template_folder="templates")
 
-from app.jobseekers import routes  # noqa: E402,F401
+from app.jobseekers import import_routes, privacy_routes, routes  # noqa: E402,F401
