@@ -72,10 +72,11 @@ def register_cli(app: Flask) -> None:
     from app import cli
     from app.auth.cli import agencies_cli, users_cli
     from app.jobseekers.cli import jobseekers_cli
+    from app.offers.cli import offers_cli
     from app.reference.cli import occupations_cli, reference_cli
 
     cli.register(app)
-    for group in (users_cli, agencies_cli, reference_cli, occupations_cli, jobseekers_cli):
+    for group in (users_cli, agencies_cli, reference_cli, occupations_cli, jobseekers_cli, offers_cli):
         app.cli.add_command(group)
 
 

@@ -53,6 +53,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "employer.manage": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY,
                         E: Scope.OWN},
     "employer.approve": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
+    # Bilateral programmes and skills partnerships bind the whole country.
+    "programme.manage": {MG: Scope.COUNTRY, AD: Scope.COUNTRY},
     "offer.read": {A: Scope.COUNTRY, C: Scope.COUNTRY, M: Scope.COUNTRY, MG: Scope.COUNTRY,
                    AD: Scope.COUNTRY, E: Scope.OWN},
     "offer.edit": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, E: Scope.OWN},

@@ -229,8 +229,9 @@ class Offer(TimestampMixin, db.Model):
     programme_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("partner_programmes.id"))
     work_permit: so.Mapped[bool] = so.mapped_column(default=False)
     visa_sponsored: so.Mapped[bool] = so.mapped_column(default=False)
-    travel_paid: so.Mapped[bool] = so.mapped_column(default=False)
-    housing_provided: so.Mapped[bool] = so.mapped_column(default=False)
+    # None: the offer does not say who pays, which the anti-fraud checks treat as a missing term.
+    travel_paid: so.Mapped[bool | None] = so.mapped_column(default=None)
+    housing_provided: so.Mapped[bool | None] = so.mapped_column(default=None)
     worker_fee: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 2))  # any fee asked of the worker
     worker_fee_currency: so.Mapped[str | None] = so.mapped_column(sa.String(3))
     contract_file: so.Mapped[str | None] = so.mapped_column(sa.String(200))  # stored name, outside the web root
@@ -260,6 +261,10 @@ class Offer(TimestampMixin, db.Model):
 
     def access_scope(self) -> ObjectScope:
         return ObjectScope(agency_id=self.agency_id, country_code=self.country_code, employer_id=self.employer_id)
+
+    @classmethod
+    def country_clause(cls, code: str) -> sa.ColumnElement[bool]:
+        return cls.country_code == code
 
     @property
     def open_flags(self) -> list[OfferFlag]:

@@ -1,1 +1,0 @@
-"""Routes of the offers package (filled in by the offers work)."""
