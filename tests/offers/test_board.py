@@ -248,7 +248,7 @@ def test_paging_stops_at_max_pages(client, make_offer, monkeypatch):
         make_offer(f"Maçon {n}", published_days_ago=n)
     second = client.get("/jobs/?page=2")
     assert len(listed(second)) == 25 and "page=3" not in second.text
-    assert "Only the first 50 offers can be browsed" in second.text
+    assert "Seules les 50 premières offres peuvent être parcourues" in second.text
     assert client.get("/jobs/?page=3").status_code == 404
 
 

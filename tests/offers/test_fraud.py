@@ -19,6 +19,14 @@ from tests.offers.test_offers import add_employer, add_offer, get_offer
 ALL_KINDS = {kind.value for kind in FlagKind}
 
 
+
+@pytest.fixture(autouse=True)
+def _english(request):
+    """Messages are asserted in English, whatever the French catalogue holds."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").post("/language", data={"language": "en"})
+
+
 def lure(app, agency_id: int, **kw) -> int:
     """A classic lure: farm work in Spain from an unlicensed 'agency', 1 500 000 XOF a month,
     a 350 000 XOF 'visa fee', no contract, no city, nothing said about travel or housing."""

@@ -140,10 +140,9 @@ def test_bad_input_is_explained_kept_and_nothing_is_written(app, client, login_a
         required_skills=["ZZZ999"], description="Chantier de Guédiawaye"))
     assert response.status_code == 400
     text = response.text
-    # Until the French catalogue has them, the new messages show in English.
-    for message in ("The maximum is below the minimum.", "Give the duration of this contract.",
-                    "The closing date is already past.", "Choose a region of the list.",
-                    "Choose skills from the occupation"):
+    for message in ("Le maximum est inférieur au minimum.", "Indiquez la durée de ce contrat.",
+                    "La date limite est déjà passée.", "Choisissez une région dans la liste.",
+                    "Choisissez des compétences dans la liste du métier"):
         assert message in text, message
     assert "Chantier de Guédiawaye" in text
     other = client.post("/offers/new", data=offer_form(foreign))

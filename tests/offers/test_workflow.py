@@ -25,6 +25,14 @@ EXPECTED = {
 }
 
 
+
+@pytest.fixture(autouse=True)
+def _english(request):
+    """Messages are asserted in English, whatever the French catalogue holds."""
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").post("/language", data={"language": "en"})
+
+
 @pytest.fixture
 def setting(app, create_agency, create_user):
     """An agency, a registered national employer it follows, and a national manager."""
