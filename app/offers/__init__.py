@@ -6,4 +6,4 @@ bp = Blueprint("offers", __name__, template_folder="templates")
 employers_bp = Blueprint("employers", __name__, template_folder="templates")
 board_bp = Blueprint("board", __name__, template_folder="templates")
 
-from app.offers import board, employer_routes, routes  # noqa: E402,F401
+from app.offers import board, employer_routes, import_routes, routes  # noqa: E402,F401
