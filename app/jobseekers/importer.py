@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO, TYPE_CHECKING, Callable, Iterable
 
 import pandas as pd
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from unidecode import unidecode
 
@@ -19,6 +20,9 @@ from app.jobseekers.identity import ID_TYPES, check_national_id, normalise_natio
 from app.jobseekers.models import JobSeeker, Sex
 from app.reference.lookup import get_coder
 from app.reference.models import Occupation
+
+if TYPE_CHECKING:  # the coder pulls in scikit-learn: import it only when first needed
+    from app.reference.coding import OccupationCoder
 
 REQUIRED = ("external_id", "last_name", "first_name", "sex", "birth_date", "phone", "national_id",
             "region", "occupation", "agency")
@@ -67,7 +71,8 @@ def _norm(text: str) -> str:
 
 
 class _Lookups:
-    """Agencies, regions and fiches read once per import, not once per row."""
+    """Agencies, regions and fiches read once per import, not once per row; free-text
+    occupations coded once per distinct text."""
 
     def __init__(self, agencies: list[Agency]):
         self.agencies = {a.code.upper(): a for a in agencies}
@@ -77,16 +82,77 @@ class _Lookups:
             for name in (region.code, region.code.split("-", 1)[-1], region.name, region.label):
                 self.regions[(region.country_code, _norm(name))] = region.id
         self.fiches = set(db.session.scalars(sa.select(Occupation.code)))
-        self._coder = None
+        self._coder: OccupationCoder | None = None
+        self._coder_read = False
+        self._coded: dict[str, str | None] = {}
+
+    def code_titles(self, texts: Iterable[str]) -> None:
+        """Code, in one batch, the free-text occupations among ``texts`` not coded yet.
+
+        A file repeats a few titles ("maçon", "couturière") thousands of times and the
+        coder takes milliseconds per title, so each distinct text is coded once; a batch
+        also shares the coder's sparse products (``suggest_many`` answers as ``suggest``).
+        """
+        todo = list(dict.fromkeys(t for t in texts if t.strip() and t not in self._coded
+                                  and t.strip().upper() not in self.fiches))
+        if not todo:
+            return
+        if not self._coder_read:
+            self._coder, self._coder_read = get_coder(), True
+        found = self._coder.suggest_many(todo, limit=1) if self._coder else [[] for _ in todo]
+        self._coded.update((text, best[0].code if best else None) for text, best in zip(todo, found))
 
     def occupation(self, text: str) -> str | None:
         code = text.strip().upper()
         if code in self.fiches:
             return code
-        if self._coder is None:
-            self._coder = get_coder()
-        found = self._coder.suggest(text, limit=1) if self._coder else []
-        return found[0].code if found else None
+        if text not in self._coded:
+            self.code_titles([text])
+        return self._coded[text]
+
+
+class _Register:
+    """What the database holds about a chunk of rows: the people their external IDs
+    name (phones and occupations loaded) and the holders of their national IDs.
+
+    Read in a few queries per chunk rather than two to four per row, then kept up to
+    date as the chunk's rows are written, so each row sees what the rows before it did.
+    """
+
+    def __init__(self, rows: list[tuple[Agency, services.PersonData]]):
+        countries = {agency.country_code for agency, _ in rows}
+        external = {data.external_id for _, data in rows if data.external_id}
+        national = {data.national_id for _, data in rows if data.national_id}
+        self.people: dict[tuple[str, str | None], JobSeeker] = {}
+        if external:
+            query = (sa.select(JobSeeker)
+                     .where(JobSeeker.country_code.in_(countries), JobSeeker.external_id.in_(external))
+                     .options(so.selectinload(JobSeeker.phones), so.selectinload(JobSeeker.occupations)))
+            self.people = {(s.country_code, s.external_id): s for s in db.session.scalars(query)}
+        self.holders: dict[tuple[str, str], int] = {}
+        self.national_of: dict[int, tuple[str, str]] = {}
+        if national:
+            query = (sa.select(JobSeeker.id, JobSeeker.country_code, JobSeeker.national_id)
+                     .where(JobSeeker.country_code.in_(countries), JobSeeker.national_id.in_(national)))
+            for seeker_id, country, national_id in db.session.execute(query):
+                self.holders[(country, national_id)] = seeker_id
+                self.national_of[seeker_id] = (country, national_id)
+
+    def existing(self, country: str, external_id: str | None) -> JobSeeker | None:
+        return self.people.get((country, external_id)) if external_id else None
+
+    def holder(self, country: str, national_id: str) -> int | None:
+        return self.holders.get((country, national_id))
+
+    def written(self, seeker: JobSeeker) -> None:
+        """Record the national ID ``seeker`` holds now (and no longer the one it had)."""
+        old = self.national_of.pop(seeker.id, None)
+        if old is not None and self.holders.get(old) == seeker.id:
+            del self.holders[old]
+        if seeker.national_id:
+            key = (seeker.country_code, seeker.national_id)
+            self.holders[key] = seeker.id
+            self.national_of[seeker.id] = key
 
 
 def _parse_row(record: dict[str, str], lookups: _Lookups) -> tuple[Agency | None, services.PersonData | None, list[str]]:
@@ -167,51 +233,56 @@ def import_jobseekers(frame: pd.DataFrame, agencies: list[Agency], dry_run: bool
         report.file_error = _("Missing columns: %(columns)s.", columns=", ".join(missing))
         return report
     lookups = _Lookups(agencies)
+    records = frame.to_dict("records")
     seen: dict[str, int] = {}
-    for index, record in enumerate(frame.to_dict("records")):
-        line = index + 2
-        agency, data, problems = _parse_row(record, lookups)
-        if data and data.external_id:
-            if data.external_id in seen:
-                problems = [_("The external_id %(id)s repeats row %(row)d.", id=data.external_id,
-                              row=seen[data.external_id])]
-            seen.setdefault(data.external_id, line)
-        if problems:
-            report.errors.append(RowError(line, " ".join(problems)))
-        else:
-            outcome = _write_row(agency, data)
-            if isinstance(outcome, str):
-                setattr(report, outcome, getattr(report, outcome) + 1)
+    # Rows go by chunks of COMMIT_EVERY: titles coded and the register read once per chunk.
+    for start in range(0, len(records), COMMIT_EVERY):
+        chunk = records[start:start + COMMIT_EVERY]
+        lookups.code_titles(str(record.get("occupation", "")) for record in chunk)
+        parsed = [_parse_row(record, lookups) for record in chunk]
+        register = _Register([(agency, data) for agency, data, _ in parsed if data])
+        for offset, (agency, data, problems) in enumerate(parsed):
+            index = start + offset
+            line = index + 2
+            if data and data.external_id:
+                if data.external_id in seen:
+                    problems = [_("The external_id %(id)s repeats row %(row)d.", id=data.external_id,
+                                  row=seen[data.external_id])]
+                seen.setdefault(data.external_id, line)
+            if problems:
+                report.errors.append(RowError(line, " ".join(problems)))
             else:
-                report.errors.append(RowError(line, outcome.message))
-        if progress:
-            progress(index + 1, report.total)
-        if not dry_run and (index + 1) % COMMIT_EVERY == 0:
+                outcome = _write_row(agency, data, register)
+                if isinstance(outcome, str):
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+                else:
+                    report.errors.append(RowError(line, outcome.message))
+            if progress:
+                progress(index + 1, report.total)
+        if not dry_run and len(chunk) == COMMIT_EVERY:
             db.session.commit()
     if dry_run:
         db.session.rollback()
     return report
 
 
-def _write_row(agency: Agency, data: services.PersonData):
-    existing = None
-    if data.external_id:
-        existing = db.session.scalar(sa.select(JobSeeker).where(
-            JobSeeker.country_code == agency.country_code, JobSeeker.external_id == data.external_id))
+def _write_row(agency: Agency, data: services.PersonData, register: _Register) -> str | RowError:
+    existing = register.existing(agency.country_code, data.external_id)
     if data.national_id:
-        holder = db.session.scalar(sa.select(JobSeeker.id).where(
-            JobSeeker.country_code == agency.country_code, JobSeeker.national_id == data.national_id))
+        holder = register.holder(agency.country_code, data.national_id)
         if holder is not None and (existing is None or holder != existing.id):
             return RowError(0, _("This national ID is already registered to another person."))
     try:
         with db.session.begin_nested():
             if existing is None:
-                services.register_jobseeker(agency, data)
-                return "created"
-            changed = services.update_jobseeker(existing, data)
-            return "updated" if changed else "unchanged"
+                seeker, outcome = services.register_jobseeker(agency, data), "created"
+            else:
+                seeker = existing
+                outcome = "updated" if services.update_jobseeker(existing, data) else "unchanged"
     except sa.exc.IntegrityError:
         return RowError(0, _("This person conflicts with a record saved at the same time; import the row again."))
     except sa.exc.DBAPIError:
         # The savepoint is rolled back: this row is refused, the import goes on.
         return RowError(0, _("The database refused this row; check its values."))
+    register.written(seeker)
+    return outcome
