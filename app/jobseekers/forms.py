@@ -2,23 +2,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
-    BooleanField, DateField, DecimalField, EmailField, FieldList, Form, FormField, HiddenField, IntegerField,
+    BooleanField, DateField, DecimalField, EmailField, FieldList, FormField, HiddenField, IntegerField,
     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.db import utcnow
-from app.formtools import choices
+from app.formtools import CheckboxesField, LanguageEntry, SubForm, choices, one_of
 from app.jobseekers.identity import ID_TYPES, parse_birth
 from app.jobseekers.models import (
     CONSENT_TITLES, EXPERIENCE_TITLES, QUALIFICATION_TITLES, SEX_TITLES, STATUS_TITLES, SeekerStatus,
 )
-from app.reference.vocab import (
-    CURRENCIES, DRIVING_LICENCE_TITLES, ISCED_LEVELS, LANGUAGE_LEVELS, SALARY_PERIODS,
-)
+from app.reference.vocab import CURRENCIES, DRIVING_LICENCE_TITLES, ISCED_LEVELS, SALARY_PERIODS
 
 ID_TYPE_TITLES = {
     "cni": _l("National identity card"), "nina": _l("NINA (Mali)"), "npi": _l("NPI (Benin)"),
@@ -35,50 +31,14 @@ def _birth(form, field):
             raise ValidationError(_l("Give a date (DD/MM/YYYY) or, if only that is known, a year."))
 
 
-class CheckboxesField(SelectMultipleField):
-    """Several choices as a list of check boxes (no JavaScript needed)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def _year(form, field):
     if field.data is not None and not 1940 <= field.data <= utcnow().year:
         raise ValidationError(_l("Give a year between 1940 and this year."))
 
 
-class SubForm(Form):
-    """A repeated row of the counter form, with WTForms' messages in the reader's language."""
-
-    class Meta:
-        def get_translations(self, form):
-            return wtforms_translations
-
-
-def _one_of(values, message):
-    """A choice checked by hand, so that an absent optional select is no error."""
-    def check(form, field):
-        if field.data not in (None, "") and field.data not in values:
-            raise ValidationError(message)
-    return check
-
-
-_CHOOSE = _l("Choose a value from the list.")
-
-
-class LanguageEntry(SubForm):
-    language = SelectField(_l("Language"), validate_choice=False)
-    level = SelectField(_l("Level"), choices=choices([("", "—")] + list(LANGUAGE_LEVELS.items())),
-                        validate_choice=False, validators=[_one_of(LANGUAGE_LEVELS, _CHOOSE)])
-
-    def validate_level(self, field):
-        if self.language.data and not field.data:
-            raise ValidationError(_l("Give the level in this language."))
-
-
 class ExperienceEntry(SubForm):
     kind = SelectField(_l("Kind"), choices=choices(list(EXPERIENCE_TITLES.items())), validate_choice=False,
-                       validators=[_one_of(EXPERIENCE_TITLES, _CHOOSE)])
+                       validators=[one_of(EXPERIENCE_TITLES)])
     title = StringField(_l("Job or trade"), validators=[Length(max=200)])  # checked below, even empty
     employer = StringField(_l("Employer or master craftsperson"), validators=[Optional(), Length(max=200)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=120)])
@@ -97,7 +57,7 @@ class ExperienceEntry(SubForm):
 
 class QualificationEntry(SubForm):
     kind = SelectField(_l("Kind"), choices=choices(list(QUALIFICATION_TITLES.items())), validate_choice=False,
-                       validators=[_one_of(QUALIFICATION_TITLES, _CHOOSE)])
+                       validators=[one_of(QUALIFICATION_TITLES)])
     title = StringField(_l("Diploma or course"), validators=[Length(max=200)])
     institution = StringField(_l("School or training centre"), validators=[Optional(), Length(max=200)])
     year = IntegerField(_l("Year"), validators=[Optional(), _year])
@@ -135,7 +95,7 @@ class JobSeekerForm(FlaskForm):
     free_skills = StringField(_l("Other skills, in the person's words (separated by commas)"),
                               validators=[Optional(), Length(max=600)])
     education_level = SelectField(_l("Education level"), choices=choices([("", "—")] + list(ISCED_LEVELS.items())),
-                                  validate_choice=False, validators=[_one_of(ISCED_LEVELS, _CHOOSE)])
+                                  validate_choice=False, validators=[one_of(ISCED_LEVELS)])
     qualifications = FieldList(FormField(QualificationEntry), min_entries=2, max_entries=10)
     languages = FieldList(FormField(LanguageEntry), min_entries=3, max_entries=10)
     experiences = FieldList(FormField(ExperienceEntry), min_entries=2, max_entries=10)
@@ -147,9 +107,9 @@ class JobSeekerForm(FlaskForm):
     salary_amount = DecimalField(_l("Salary expected"), places=None,
                                  validators=[Optional(), NumberRange(min=0, max=10**11)])
     salary_currency = SelectField(_l("Currency"), choices=choices([(c, c) for c in CURRENCIES]),
-                                  validate_choice=False, validators=[_one_of(CURRENCIES, _CHOOSE)])
+                                  validate_choice=False, validators=[one_of(CURRENCIES)])
     salary_period = SelectField(_l("Period"), choices=choices(list(SALARY_PERIODS.items())),
-                                validate_choice=False, validators=[_one_of(SALARY_PERIODS, _CHOOSE)])
+                                validate_choice=False, validators=[one_of(SALARY_PERIODS)])
     mobility_regions = CheckboxesField(_l("Would work in these regions"), coerce=int, validate_choice=False)
     mobility_countries = SelectMultipleField(_l("Would work in these countries"), validate_choice=False)
     abroad_interest = BooleanField(_l("Interested in working abroad"))

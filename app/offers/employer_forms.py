@@ -11,13 +11,12 @@ from wtforms.validators import (
 )
 
 from app.auth.passwords import password_problems
-from app.formtools import choices
+from app.formtools import CHOOSE, choices
 from app.offers.employers import PROGRAMME_KINDS
 from app.offers.models import EMPLOYER_KIND_TITLES, EMPLOYER_STATUS_TITLES, EmployerKind
 from app.offers.registration_schemes import LEGAL_FORMS
 from app.offers.sectors import SECTIONS, sector_choices
 
-_CHOOSE = _l("Choose a value from the list.")
 _EMAIL = Email(message=_l("This e-mail address is not valid."))
 USERNAME = Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, digits, dots, dashes or underscores."))
 # Online sign-up: foreign employers and partner services are registered by staff, who check them.
@@ -31,7 +30,7 @@ def _password_rules(form, field):
 
 
 def _optional_choice(values):
-    return [Optional(), AnyOf(list(values), message=_CHOOSE)]
+    return [Optional(), AnyOf(list(values), message=CHOOSE)]
 
 
 class ContactsForm(FlaskForm):

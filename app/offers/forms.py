@@ -16,9 +16,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from app.auth.models import Country, Region, Role
 from app.db import utcnow
 from app.extensions import db
-from app.formtools import choices
+from app.formtools import CHOOSE, CheckboxesField, LanguageEntry, choices
 from app.i18n import country_name, localised_label
-from app.jobseekers.forms import CheckboxesField, LanguageEntry
 from app.offers.models import (
     BENEFITS, CONTRACT_TITLES, EMPLOYER_KIND_TITLES, OFFER_STATUS_TITLES, ContractType, Employer, EmployerKind,
     Offer, PartnerProgramme,
@@ -31,7 +30,6 @@ from app.reference.vocab import (
     CURRENCIES, DRIVING_LICENCE_TITLES, ISCED_LEVELS, LANGUAGE_CODES, SALARY_PERIODS, language_choices,
 )
 
-_CHOOSE = _l("Choose a value from the list.")
 WORKING_TIMES = {"full": _l("Full time"), "part": _l("Part time")}
 # Who pays travel and housing. "Not stated" is kept as such: on an international offer the
 # anti-fraud checks flag it, since costs nobody names tend to end up on the worker.
@@ -60,10 +58,10 @@ class OfferForm(FlaskForm):
     description = TextAreaField(_l("Description of the job"), validators=[Optional(), Length(max=5000)])
     positions = IntegerField(_l("Number of positions"), default=1, validators=[DataRequired(), NumberRange(1, 10000)])
     contract_type = SelectField(_l("Contract"), choices=_listed(CONTRACT_TITLES), validate_choice=False,
-                                validators=[DataRequired(message=_CHOOSE), AnyOf(CONTRACT_TITLES, _CHOOSE)])
+                                validators=[DataRequired(message=CHOOSE), AnyOf(CONTRACT_TITLES, CHOOSE)])
     contract_months = IntegerField(_l("Duration (months)"), validators=[Optional(), NumberRange(1, 120)])
     working_time = SelectField(_l("Working time"), choices=choices(list(WORKING_TIMES.items())),
-                               validators=[AnyOf(WORKING_TIMES, _CHOOSE)], validate_choice=False)
+                               validators=[AnyOf(WORKING_TIMES, CHOOSE)], validate_choice=False)
     hours_per_week = IntegerField(_l("Hours per week"), validators=[Optional(), NumberRange(1, 80)])
     international = BooleanField(_l("The job is abroad (international offer)"))
     region_id = SelectField(_l("Region"), coerce=int, validate_choice=False)
@@ -72,18 +70,18 @@ class OfferForm(FlaskForm):
     salary_min = DecimalField(_l("Salary from"), places=None, validators=[Optional(), NumberRange(0, 10**11)])
     salary_max = DecimalField(_l("Salary up to"), places=None, validators=[Optional(), NumberRange(0, 10**11)])
     salary_currency = SelectField(_l("Currency"), choices=choices([(c, c) for c in CURRENCIES]),
-                                  validators=[Optional(), AnyOf(CURRENCIES, _CHOOSE)], validate_choice=False)
+                                  validators=[Optional(), AnyOf(CURRENCIES, CHOOSE)], validate_choice=False)
     salary_period = SelectField(_l("Period"), choices=choices(list(SALARY_PERIODS.items())),
-                                validators=[Optional(), AnyOf(SALARY_PERIODS, _CHOOSE)], validate_choice=False)
+                                validators=[Optional(), AnyOf(SALARY_PERIODS, CHOOSE)], validate_choice=False)
     benefits = CheckboxesField(_l("Benefits in kind"), choices=choices(list(BENEFITS.items())))
     experience_years = IntegerField(_l("Years of experience required"), validators=[Optional(), NumberRange(0, 50)])
     beginners_ok = BooleanField(_l("Beginners accepted"))
     education_level = SelectField(_l("Education level"), choices=_listed(ISCED_LEVELS), validate_choice=False,
-                                  validators=[Optional(), AnyOf(ISCED_LEVELS, _CHOOSE)])
+                                  validators=[Optional(), AnyOf(ISCED_LEVELS, CHOOSE)])
     education_required = BooleanField(_l("This level is required"))
     driving_licence = SelectField(_l("Driving licence required"), choices=_listed(DRIVING_LICENCE_TITLES),
                                   validate_choice=False,
-                                  validators=[Optional(), AnyOf(DRIVING_LICENCE_TITLES, _CHOOSE)])
+                                  validators=[Optional(), AnyOf(DRIVING_LICENCE_TITLES, CHOOSE)])
     required_skills = CheckboxesField(_l("Required skills"), validate_choice=False)
     desirable_skills = CheckboxesField(_l("Desirable skills"), validate_choice=False)
     languages = FieldList(FormField(OfferLanguageEntry), min_entries=2, max_entries=10)
@@ -95,13 +93,13 @@ class OfferForm(FlaskForm):
     work_permit = BooleanField(_l("The employer obtains the work permit"))
     visa_sponsored = BooleanField(_l("The employer sponsors the visa"))
     travel = SelectField(_l("Travel"), choices=_listed(PAYERS, _l("Not stated")), validate_choice=False,
-                         validators=[Optional(), AnyOf(PAYERS, _CHOOSE)])
+                         validators=[Optional(), AnyOf(PAYERS, CHOOSE)])
     housing = SelectField(_l("Housing"), choices=_listed(PAYERS, _l("Not stated")), validate_choice=False,
-                          validators=[Optional(), AnyOf(PAYERS, _CHOOSE)])
+                          validators=[Optional(), AnyOf(PAYERS, CHOOSE)])
     worker_fee = DecimalField(_l("Fee asked of the worker (there should be none)"), places=None,
                               validators=[Optional(), NumberRange(0, 10**11)])
     worker_fee_currency = SelectField(_l("Currency of the fee"), choices=choices([(c, c) for c in CURRENCIES]),
-                                      validators=[Optional(), AnyOf(CURRENCIES, _CHOOSE)], validate_choice=False)
+                                      validators=[Optional(), AnyOf(CURRENCIES, CHOOSE)], validate_choice=False)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
     # Re-shows the form with the skills of the fiche just chosen, saving nothing (no JavaScript needed).
