@@ -734,12 +734,15 @@ _WEAK_CHANCE = 1 / 300
 
 
 def _match(a: _Feat, b: _Feat, threshold: float) -> tuple[Match, float | None] | None:
+    # The name alignment is not symmetric in every corner case: a pair is always scored in
+    # the order of its ids, so that it gets one score whichever side asks.
+    if b.id < a.id:
+        a, b = b, a
     scored = _score(a, b, threshold)
     if scored is None or scored[0] < threshold:
         return None
     score, reasons, weak = scored
-    x, y = (a.id, b.id) if a.id <= b.id else (b.id, a.id)
-    return Match(x, y, score, reasons), weak
+    return Match(a.id, b.id, score, reasons), weak
 
 
 def compare(a: Person, b: Person) -> Match | None:
