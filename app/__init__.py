@@ -22,6 +22,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     register_extensions(app)
     from app import models  # noqa: F401  (the whole schema, for Alembic)
+    from app.matching import changes
+
+    changes.install()
 
     register_blueprints(app)
     register_cli(app)
@@ -53,6 +56,8 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.jobseekers import bp as jobseekers_bp
     from app.main import bp as main_bp
+    from app.matching import bp as matching_bp
+    from app.matching import referrals_bp
     from app.offers import board_bp, employers_bp
     from app.offers import bp as offers_bp
     from app.reference import api_bp as reference_api_bp
@@ -66,17 +71,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(offers_bp, url_prefix="/offers")
     app.register_blueprint(employers_bp, url_prefix="/employers")
     app.register_blueprint(board_bp, url_prefix="/jobs")
+    app.register_blueprint(matching_bp, url_prefix="/matching")
+    app.register_blueprint(referrals_bp, url_prefix="/referrals")
 
 
 def register_cli(app: Flask) -> None:
     from app import cli
     from app.auth.cli import agencies_cli, users_cli
     from app.jobseekers.cli import jobseekers_cli
+    from app.matching.cli import matching_cli
     from app.offers.cli import offers_cli
     from app.reference.cli import occupations_cli, reference_cli
 
     cli.register(app)
-    for group in (users_cli, agencies_cli, reference_cli, occupations_cli, jobseekers_cli, offers_cli):
+    for group in (users_cli, agencies_cli, reference_cli, occupations_cli, jobseekers_cli, offers_cli,
+                  matching_cli):
         app.cli.add_command(group)
 
 

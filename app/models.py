@@ -9,3 +9,6 @@ from app.reference.models import (  # noqa: F401
 from app.jobseekers.models import (  # noqa: F401
     Consent, JobSeeker, JobSeekerNameKey, JobSeekerOccupation, JobSeekerPhone, RegistrationCounter,
 )
+from app.matching.models import (  # noqa: F401
+    MatchChange, MatchingSettings, MatchSuggestion, Referral, ReferralEvent,
+)

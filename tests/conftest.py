@@ -47,6 +47,8 @@ def _clean_database(request):
     if "app" not in request.fixturenames:
         return  # pure tests (coder, engine) never touch the database
     app = request.getfixturevalue("app")
+    # Matching indexes are derived from the tables emptied below.
+    app.extensions.pop("matching_indexes", None)
     with app.app_context():
         _db.session.rollback()
         for table in reversed(_db.metadata.sorted_tables):

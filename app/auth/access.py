@@ -63,7 +63,15 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "offer.clear_flags": {MG: Scope.COUNTRY},
     "offer.import": {A: Scope.AGENCY, C: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
     # Matching and mobility
-    "matching.run": {C: Scope.AGENCY, M: Scope.COUNTRY, MG: Scope.COUNTRY},
+    # Matching looks for people and offers across the whole country, not only the agency's.
+    "matching.run": {C: Scope.COUNTRY, M: Scope.COUNTRY, MG: Scope.COUNTRY},
+    "matching.settings": {AD: Scope.COUNTRY},
+    # Referrals: the agency that made them follows them up; the employer sees those to its own
+    # offers (once sent) and records the outcome.
+    "referral.read": {A: Scope.AGENCY, C: Scope.AGENCY, M: Scope.AGENCY, MG: Scope.COUNTRY, AD: Scope.COUNTRY,
+                      E: Scope.OWN},
+    "referral.manage": {C: Scope.AGENCY, M: Scope.AGENCY, MG: Scope.COUNTRY},
+    "referral.outcome": {C: Scope.AGENCY, M: Scope.AGENCY, MG: Scope.COUNTRY, E: Scope.OWN},
     "mobility.counsel": {M: Scope.AGENCY},
     "mobility.review": {MG: Scope.COUNTRY},
 }

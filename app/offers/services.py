@@ -17,6 +17,7 @@ from app.auth.access import can
 from app.auth.models import Role
 from app.db import utcnow
 from app.extensions import db
+from app.matching import changes
 from app.offers import fraud
 from app.offers.models import Employer, Offer, OfferCounter, OfferLanguage, OfferSkill, OfferStatus
 
@@ -277,6 +278,7 @@ def expire_due_offers(today: date | None = None, country: str | None = None) -> 
     if country:
         statement = statement.where(Offer.country_code == country)
     rows = db.session.execute(statement).all()
+    changes.record(db.session, changes.OFFER, [offer_id for offer_id, _closing in rows])
     for offer_id, closing_date in rows:
         event = audit.record("offer.expire", "offer", offer_id, before=S.PUBLISHED.value,
                              after=S.EXPIRED.value, closing_date=closing_date.isoformat())

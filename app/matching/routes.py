@@ -1,0 +1,2 @@
+"""The counsellors' matching pages."""
+from app.matching import bp  # noqa: F401
