@@ -294,6 +294,17 @@ def find_offers(seeker: JobSeeker, *, limit: int = 20, min_score: float = 0.0, i
     return Ranking(matches, referred=referred, seconds=time.perf_counter() - started)
 
 
+def match_pair(seeker: JobSeeker, offer: Offer, today: date | None = None) -> Match | None:
+    """The match of one person and one offer, read now, with every factor; ``None`` when a
+    hard filter excludes the pair (closed offer, inactive person, no consent, a must-have)."""
+    today = today or date.today()
+    entry = country_index(offer.country_code, today)
+    pair = MatchIndex(entry.index.reference, entry.index.params)
+    pair.offers.load([offer_record(offer, today)])
+    found = pair.rank_offers(seeker_record(seeker), SearchOptions(limit=1, as_of=today))
+    return found[0] if found else None
+
+
 # ---------------------------------------------------------------------- nightly lists
 
 @dataclass

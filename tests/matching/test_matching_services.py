@@ -180,3 +180,16 @@ def test_the_nightly_list_keeps_the_best_people_per_offer_and_agency(app, place)
     assert run.offers == 1 and run.suggestions == 2
     assert [(r.offer_id, r.rank) for r in rows] == [(offer, 1), (offer, 2)]
     assert {r.jobseeker_id for r in rows} <= set(people)
+
+
+def test_one_pair_is_scored_as_the_ranking_scores_it(app, place):
+    agency, employer = place
+    offer = add_offer(app, employer)
+    seeker = add_seeker(app, agency.id)
+    shy = add_seeker(app, agency.id, "Sow", "Coumba", consent=False)
+    with app.test_request_context():
+        ranked = services.find_candidates(db.session.get(Offer, offer)).matches[0]
+        pair = services.match_pair(db.session.get(JobSeeker, seeker), db.session.get(Offer, offer))
+        assert services.match_pair(db.session.get(JobSeeker, shy), db.session.get(Offer, offer)) is None
+    assert pair.score == pytest.approx(ranked.score)
+    assert pair.factors == ranked.factors
