@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.matching import bp as matching_bp
     from app.matching import referrals_bp
+    from app.mobility import bp as mobility_bp
     from app.offers import board_bp, employers_bp
     from app.offers import bp as offers_bp
     from app.reference import api_bp as reference_api_bp
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(board_bp, url_prefix="/jobs")
     app.register_blueprint(matching_bp, url_prefix="/matching")
     app.register_blueprint(referrals_bp, url_prefix="/referrals")
+    app.register_blueprint(mobility_bp, url_prefix="/mobility")
 
 
 def register_cli(app: Flask) -> None:

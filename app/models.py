@@ -12,3 +12,7 @@ from app.jobseekers.models import (  # noqa: F401
 from app.matching.models import (  # noqa: F401
     MatchChange, MatchingSettings, MatchSuggestion, Referral, ReferralEvent,
 )
+from app.mobility.models import (  # noqa: F401
+    Alternative, CounsellingSession, Departure, Dossier, DossierCounter, DossierDocument, DossierEvent, Enrolment,
+    FollowUp, ReturnRecord, RiskAssessment, Workshop,
+)

@@ -72,8 +72,13 @@ MATRIX: dict[str, dict[Role, Scope]] = {
                       E: Scope.OWN},
     "referral.manage": {C: Scope.AGENCY, M: Scope.AGENCY, MG: Scope.COUNTRY},
     "referral.outcome": {C: Scope.AGENCY, M: Scope.AGENCY, MG: Scope.COUNTRY, E: Scope.OWN},
+    # Mobility dossiers: opened and kept by the agency's mobility counsellors, reviewed by managers.
+    "mobility.read": {M: Scope.AGENCY, MG: Scope.COUNTRY},
     "mobility.counsel": {M: Scope.AGENCY},
     "mobility.review": {MG: Scope.COUNTRY},
+    "mobility.workshops": {M: Scope.AGENCY, MG: Scope.COUNTRY},
+    # Figures per corridor, without names.
+    "mobility.corridors": {M: Scope.COUNTRY, MG: Scope.COUNTRY, AD: Scope.COUNTRY},
 }
 
 

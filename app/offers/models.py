@@ -128,9 +128,43 @@ class PartnerProgramme(TimestampMixin, db.Model):
     destination_country: so.Mapped[str] = so.mapped_column(sa.ForeignKey("countries.code"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(24), default="bilateral")  # or skills_partnership, seasonal
     active: so.Mapped[bool] = so.mapped_column(default=True)
+    # A skills partnership's terms: its period, quota of workers and status (planned, active,
+    # suspended, ended), the occupations it targets and the institutions taking part.
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="active")
+    quota: so.Mapped[int | None] = so.mapped_column()
+    starts_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    ends_on: so.Mapped[date | None] = so.mapped_column(sa.Date)
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    occupations = so.relationship("Occupation", secondary="partner_programme_occupations",
+                                  order_by="Occupation.code")
+    institutions: so.Mapped[list[PartnerInstitution]] = so.relationship(
+        back_populates="programme", cascade="all, delete-orphan", order_by="PartnerInstitution.id")
 
     def __str__(self) -> str:
         return self.name
+
+
+partner_programme_occupations = sa.Table(
+    "partner_programme_occupations", db.metadata,
+    sa.Column("programme_id", sa.ForeignKey("partner_programmes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("occupation_code", sa.ForeignKey("occupations.code"), primary_key=True),
+)
+
+
+class PartnerInstitution(db.Model):
+    """An institution taking part in a partnership: a PES, an employer, a training centre."""
+
+    __tablename__ = "partner_institutions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    programme_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("partner_programmes.id", ondelete="CASCADE"),
+                                                    index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(200))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(24))  # pes, employer, training_centre, other
+    country_code: so.Mapped[str] = so.mapped_column(sa.ForeignKey("countries.code"))
+
+    programme: so.Mapped[PartnerProgramme] = so.relationship(back_populates="institutions")
 
 
 class ContractType(StrEnum):

@@ -1,0 +1,2 @@
+"""Mobility pages."""
+from app.mobility import bp  # noqa: F401
