@@ -25,6 +25,7 @@ def _owner(obj: object) -> tuple[str, int] | None:
     from app.jobseekers.models import (
         Consent, JobSeeker, JobSeekerLanguage, JobSeekerOccupation, JobSeekerSkill,
     )
+    from app.mobility.models import Dossier
     from app.offers.models import Offer, OfferLanguage, OfferSkill
 
     if isinstance(obj, JobSeeker):
@@ -32,6 +33,8 @@ def _owner(obj: object) -> tuple[str, int] | None:
     if isinstance(obj, (JobSeekerOccupation, JobSeekerSkill, JobSeekerLanguage, Consent)):
         owner = obj.jobseeker_id if obj.jobseeker_id is not None else getattr(obj.jobseeker, "id", None)
         return (SEEKER, owner) if owner is not None else None
+    if isinstance(obj, Dossier):  # its stage and destinations weigh on international offers
+        return (SEEKER, obj.jobseeker_id) if obj.jobseeker_id is not None else None
     if isinstance(obj, Offer):
         return (OFFER, obj.id) if obj.id is not None else None
     if isinstance(obj, (OfferSkill, OfferLanguage)):

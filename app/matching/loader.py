@@ -25,12 +25,15 @@ from app.jobseekers.models import (
 from app.matching.engine import (
     LanguageAsked, OfferRecord, Reference, SeekerOccupation, SeekerRecord, SkillAsked, monthly_amount,
 )
+from app.mobility.models import Dossier, Stage, dossier_countries
 from app.offers.models import Offer, OfferLanguage, OfferSkill, OfferStatus
 from app.reference.models import Domain, MobilityLink, Occupation, OccupationSkill
 from app.reference.vocab import LANGUAGE_LEVEL_RANK
 
 # IN lists stay below the parameter limits of SQLite and psycopg.
 _CHUNK = 900
+#: Stages of a mobility dossier whose destinations count as "being prepared to leave for".
+PREPARING = (Stage.COUNSELLING, Stage.MATCHED, Stage.PRE_DEPARTURE)
 
 
 def load_reference() -> Reference:
@@ -107,6 +110,9 @@ def seeker_records(country: str | None = None, ids: Iterable[int] | None = None
                                   jobseeker_mobility_countries.c.country_code))
     consented = related(sa.select(Consent.jobseeker_id, Consent.id).where(
         Consent.purpose == ConsentPurpose.PROPOSE.value, Consent.withdrawn_at.is_(None)))
+    prepared = related(sa.select(Dossier.jobseeker_id, dossier_countries.c.country_code)
+                       .join(dossier_countries, dossier_countries.c.dossier_id == Dossier.id)
+                       .where(Dossier.stage.in_([s.value for s in PREPARING])))
 
     def rows() -> Iterator[sa.Row]:
         if wanted is None:
@@ -131,6 +137,7 @@ def seeker_records(country: str | None = None, ids: Iterable[int] | None = None
             region=row.region_id,
             mobility_regions=frozenset(r for (r,) in regions.get(row.id, ())),
             mobility_countries=frozenset(c for (c,) in countries.get(row.id, ())),
+            dossier_countries=frozenset(c for (c,) in prepared.get(row.id, ())),
             abroad_interest=bool(row.abroad_interest),
             available_from=row.availability_date,
             salary=salary,

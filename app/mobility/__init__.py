@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("mobility", __name__, template_folder="templates")
 
-from app.mobility import routes  # noqa: E402,F401
+from app.mobility import extra_routes, routes  # noqa: E402,F401

@@ -55,6 +55,7 @@ def seeker_bodies(draw) -> dict:
         region=draw(st.none() | st.sampled_from(REGIONS)),
         mobility_regions=draw(_subset(REGIONS)),
         mobility_countries=draw(_subset(COUNTRIES)),
+        dossier_countries=draw(_subset(COUNTRIES)),
         abroad_interest=draw(st.booleans()),
         available_from=draw(_dates),
         salary=draw(_money),

@@ -104,6 +104,15 @@ def test_abroad_the_wished_country_first_then_any_interest():
     assert _ranked(people, offer) == [1, 2, 3]
 
 
+def test_abroad_a_mobility_dossier_for_the_country_before_a_wish():
+    offer = replace(OFFER, region=None, international=True, destination_country="ES")
+    people = [_person(3, abroad_interest=True), _person(2, mobility_countries=frozenset({"ES"})),
+              _person(1, mobility_countries=frozenset({"ES"}), dossier_countries=frozenset({"ES"})),
+              _person(4, dossier_countries=frozenset({"FR"}), abroad_interest=True)]
+    assert _ranked(people, offer)[:2] == [1, 2]
+    assert set(_ranked(people, offer)[2:]) == {3, 4}
+
+
 def test_availability_by_the_start_date_first():
     offer = replace(OFFER, start_date=date(2025, 4, 1))
     people = [_person(3, available_from=date(2025, 9, 1)), _person(2, available_from=date(2025, 5, 1)),

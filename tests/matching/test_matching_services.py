@@ -193,3 +193,26 @@ def test_one_pair_is_scored_as_the_ranking_scores_it(app, place):
         assert services.match_pair(db.session.get(JobSeeker, shy), db.session.get(Offer, offer)) is None
     assert pair.score == pytest.approx(ranked.score)
     assert pair.factors == ranked.factors
+
+
+def test_a_mobility_dossier_for_the_country_ranks_the_person_first_for_its_offers(app, place):
+    from app.auth.models import Country
+    from app.mobility.models import Dossier
+
+    agency, employer = place
+    abroad = add_offer(app, employer, international=True, destination_country="ES", region_id=None)
+    wish = add_seeker(app, agency.id, "Diop", "Awa", mobility_countries=["ES"], abroad_interest=True)
+    prepared = add_seeker(app, agency.id, "Sow", "Coumba", mobility_countries=["ES"], abroad_interest=True)
+    assert _candidates(app, abroad) == [wish, prepared]  # a tie, broken by id
+    with app.test_request_context():
+        dossier = Dossier(number="SN-M-1", jobseeker_id=prepared, country_code="SN", agency_id=agency.id,
+                          stage="counselling")
+        dossier.destinations = [db.session.get(Country, "ES")]
+        db.session.add(dossier)
+        db.session.commit()
+        dossier_id = dossier.id
+    assert _candidates(app, abroad) == [prepared, wish]
+    with app.test_request_context():
+        db.session.get(Dossier, dossier_id).stage = "closed"
+        db.session.commit()
+    assert _candidates(app, abroad) == [wish, prepared]

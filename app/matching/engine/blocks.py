@@ -234,7 +234,8 @@ def seeker_block(records: Sequence[SeekerRecord], ref: Reference, vocab: Vocabul
     n = len(records)
     occupations = _SetColumn("int16", "h")
     skills, languages = _SetColumn("bool", "b"), _SetColumn("int8", "b")
-    regions, countries = _SetColumn("bool", "b"), _SetColumn("bool", "b")
+    # Countries: 1 a wish, 2 a destination of the person's mobility dossier.
+    regions, countries = _SetColumn("bool", "b"), _SetColumn("int8", "b")
     for r in records:
         years: dict[int, int] = {}
         for occupation in r.occupations:
@@ -246,7 +247,8 @@ def seeker_block(records: Sequence[SeekerRecord], ref: Reference, vocab: Vocabul
         languages.add_row({vocab.languages.add(code): min(rank, 127) for code, rank in r.languages.items()
                            if rank > 0})
         regions.add_row(dict.fromkeys(map(vocab.regions.add, r.mobility_regions), 1))
-        countries.add_row(dict.fromkeys(map(vocab.countries.add, r.mobility_countries), 1))
+        countries.add_row({**dict.fromkeys(map(vocab.countries.add, r.mobility_countries), 1),
+                           **dict.fromkeys(map(vocab.countries.add, r.dossier_countries), 2)})
     dense = {
         "ids": _dense((r.id for r in records), np.int64, n),
         "eligible": _dense((r.active and r.consented for r in records), bool, n),

@@ -24,9 +24,10 @@ from .reference import LINKED, Reference
 __all__ = ["LOCATIONS", "OfferView", "PairFeatures", "SeekerView", "SeekersQuery", "offer_features"]
 
 # Location of a pair, national offers first, then international ones.
-OTHER_REGION, UNKNOWN_PLACE, MOBILITY_REGION, SAME_REGION, NOT_ABROAD, ABROAD_INTEREST, COUNTRY_WANTED = range(7)
+(OTHER_REGION, UNKNOWN_PLACE, MOBILITY_REGION, SAME_REGION, NOT_ABROAD, ABROAD_INTEREST, COUNTRY_WANTED,
+ DOSSIER) = range(8)
 LOCATIONS = ("other_region", "unknown", "mobility_region", "same_region", "not_abroad", "abroad_interest",
-             "country_wanted")
+             "country_wanted", "dossier")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class SeekerView:
     region: int
     mobility_regions: np.ndarray
     mobility_countries: np.ndarray
+    dossier_countries: np.ndarray
     abroad: bool
     available: int
     salary: float
@@ -91,10 +93,11 @@ class SeekerView:
         d = {k: v[row].item() for k, v in block.dense.items()}
         fiches, years = block.row_set("occupations", row)
         languages = dict(zip(*map(np.ndarray.tolist, block.row_set("languages", row))))
+        countries, kinds = block.row_set("countries", row)
         return cls(id=d["ids"], eligible=d["eligible"], fiches=fiches, years=years,
                    skills=block.row_set("skills", row)[0], languages=languages, education=d["education"],
                    licences=d["licences"], region=d["region"], mobility_regions=block.row_set("regions", row)[0],
-                   mobility_countries=block.row_set("countries", row)[0], abroad=d["abroad"],
+                   mobility_countries=countries, dossier_countries=countries[kinds == 2], abroad=d["abroad"],
                    available=d["available"], salary=d["salary"], currency=d["currency"])
 
 
@@ -215,6 +218,15 @@ class SeekersQuery:
         mask[column_entries(self.block.csc(name), [code])[0]] = True
         return mask
 
+    @cached_property
+    def dossier_place(self) -> np.ndarray:
+        """Whose mobility dossier has the offer's country as a destination (international offers)."""
+        mask = np.zeros(self.block.n, dtype=bool)
+        if self.offer.international:
+            rows, kinds = column_entries(self.block.csc("countries"), [self.offer.destination])
+            mask[rows[kinds == 2]] = True
+        return mask
+
     def features(self, rows: np.ndarray | None = None) -> tuple[PairFeatures, np.ndarray]:
         """Features of the seekers ``rows`` (all when ``None``), and the mask of those that
         pass the offer's hard filters (liveness is the caller's)."""
@@ -253,8 +265,8 @@ class SeekersQuery:
         block, offer = self.block, self.offer
         n = block.n if rows is None else len(rows)
         if offer.international:
-            return np.where(_pick(self.wants_place, rows), COUNTRY_WANTED,
-                            np.where(_pick(block["abroad"], rows), ABROAD_INTEREST, NOT_ABROAD)).astype(np.int8)
+            return np.select([_pick(self.dossier_place, rows), _pick(self.wants_place, rows), _pick(block["abroad"], rows)],
+                             [DOSSIER, COUNTRY_WANTED, ABROAD_INTEREST], NOT_ABROAD).astype(np.int8)
         if offer.region < 0:
             return np.full(n, UNKNOWN_PLACE, dtype=np.int8)
         region = _pick(block["region"], rows)
@@ -315,7 +327,8 @@ def _entries(block: Block, name: str, test: Any, held: np.ndarray) -> np.ndarray
 def _offer_locations(block: Block, seeker: SeekerView) -> np.ndarray:
     destination = block["destination"]
     wants = np.isin(destination, seeker.mobility_countries) & (destination >= 0)
-    abroad = np.where(wants, COUNTRY_WANTED, ABROAD_INTEREST if seeker.abroad else NOT_ABROAD)
+    prepared = np.isin(destination, seeker.dossier_countries) & (destination >= 0)
+    abroad = np.select([prepared, wants], [DOSSIER, COUNTRY_WANTED], ABROAD_INTEREST if seeker.abroad else NOT_ABROAD)
     region = block["region"]
     home = np.select([region < 0, region == seeker.region, np.isin(region, seeker.mobility_regions)],
                      [UNKNOWN_PLACE, SAME_REGION, MOBILITY_REGION],

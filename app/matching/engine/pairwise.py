@@ -90,8 +90,10 @@ def _languages(seeker: SeekerRecord, offer: OfferRecord) -> float:
 
 def _location(seeker: SeekerRecord, offer: OfferRecord, params: MatchingParams) -> float:
     if offer.international:
-        if offer.destination_country and offer.destination_country in seeker.mobility_countries:
+        if offer.destination_country and offer.destination_country in seeker.dossier_countries:
             return 1.0
+        if offer.destination_country and offer.destination_country in seeker.mobility_countries:
+            return params.country_wanted
         return params.abroad_interest if seeker.abroad_interest else 0.0
     if offer.region is None:
         return params.unknown

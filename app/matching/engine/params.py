@@ -73,7 +73,9 @@ class MatchingParams:
     # Location of a national offer when not in the seeker's region.
     mobility_region: float = 0.8  # a region the seeker said they would move to
     other_region: float = 0.2
-    # International offer: the seeker said they want to work abroad, not in that country.
+    # International offer: the seeker named that country (without a mobility dossier for it, which
+    # counts 1), or only said they want to work abroad.
+    country_wanted: float = 0.85
     abroad_interest: float = 0.6
     # Availability falls to 0 over this many days after the start date.
     availability_grace_days: int = 90
@@ -88,7 +90,7 @@ class MatchingParams:
                 _finite_number(f.name, getattr(self, f.name))
         for name in ("linked_fiche", "same_domain", "same_grand_domain", "linked_experience",
                      "core_skills_share", "education_step", "unknown", "mobility_region", "other_region",
-                     "abroad_interest"):
+                     "country_wanted", "abroad_interest"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie between 0 and 1")
         if not self.linked_fiche >= self.same_domain >= self.same_grand_domain:

@@ -61,6 +61,9 @@ class SeekerRecord:
     region: int | None = None
     mobility_regions: frozenset[int] = frozenset()
     mobility_countries: frozenset[str] = frozenset()
+    # Destinations of an open mobility dossier that went past its risk assessment: the person
+    # is being prepared for that country, which counts more than a wish.
+    dossier_countries: frozenset[str] = frozenset()
     abroad_interest: bool = False
     available_from: date | None = None
     salary: float | None = None  # expected, monthly

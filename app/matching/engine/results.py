@@ -125,7 +125,7 @@ def describe(features: dict[str, Any], values: list[float], weights: tuple[float
     currency = vocab.currencies.codes[offer["currency"]] if offer["currency"] >= 0 else None
     location = LOCATIONS[features["location"]]
     place = ({"country": vocab.countries.codes[offer["destination"]] if offer["destination"] >= 0 else None}
-             if location in ("country_wanted", "abroad_interest", "not_abroad") else
+             if location in ("dossier", "country_wanted", "abroad_interest", "not_abroad") else
              {"region": vocab.regions.codes[offer["region"]] if offer["region"] >= 0 else None})
     reasons = [
         _occupation(features, ref, offer["fiche"], seeker_fiches),

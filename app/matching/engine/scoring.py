@@ -17,8 +17,8 @@ Every factor lies in [0, 1]:
 * **languages**: 1 when the offer lists no desirable language (required ones are filters);
   else the share of its desirable languages held at the level asked, a lower level counting half.
 * **location**: by :data:`features.LOCATIONS` code: same region 1, ``mobility_region``,
-  ``other_region``, ``unknown``; abroad: the country among the seeker's wishes 1,
-  ``abroad_interest``, else 0.
+  ``other_region``, ``unknown``; abroad: a destination of the seeker's mobility dossier 1,
+  the country among the seeker's wishes ``country_wanted``, ``abroad_interest``, else 0.
 * **availability**: 1 when the seeker is available by the start date (or no date can be
   compared); then falling linearly to 0 over ``availability_grace_days``.
 * **salary**: ``unknown`` without an expectation, a range or a shared currency; 1 when the
@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from .features import (ABROAD_INTEREST, COUNTRY_WANTED, MOBILITY_REGION, NOT_ABROAD, OTHER_REGION, SAME_REGION,
-                       UNKNOWN_PLACE, PairFeatures)
+from .features import (ABROAD_INTEREST, COUNTRY_WANTED, DOSSIER, MOBILITY_REGION, NOT_ABROAD, OTHER_REGION,
+                       SAME_REGION, UNKNOWN_PLACE, PairFeatures)
 from .params import MatchingParams
 from .reference import DOMAIN, GRAND_DOMAIN, LINKED, NONE, SAME
 
@@ -51,10 +51,10 @@ def occupation_values(params: MatchingParams) -> np.ndarray:
 
 def location_values(params: MatchingParams) -> np.ndarray:
     """The factor's value for each location code."""
-    table = np.zeros(7)
+    table = np.zeros(8)
     table[[OTHER_REGION, UNKNOWN_PLACE, MOBILITY_REGION, SAME_REGION, NOT_ABROAD, ABROAD_INTEREST,
-           COUNTRY_WANTED]] = (params.other_region, params.unknown, params.mobility_region, 1.0, 0.0,
-                               params.abroad_interest, 1.0)
+           COUNTRY_WANTED, DOSSIER]] = (params.other_region, params.unknown, params.mobility_region, 1.0, 0.0,
+                                        params.abroad_interest, params.country_wanted, 1.0)
     return table
 
 
