@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import segno
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -25,6 +25,8 @@ from app.jobseekers.models import (
     STATUS_TITLES, ConsentPurpose, ExperienceKind, JobSeeker, JobSeekerOccupation, QualificationKind,
 )
 from app.jobseekers.search import build_query
+from app.matching import referrals
+from app.matching.models import REFERRAL_STATUS_TITLES
 from app.reference.models import Occupation, OccupationSkill, Skill
 from app.reference.vocab import LANGUAGE_CODES, language_choices
 from app.urls import safe_next
@@ -341,7 +343,10 @@ def detail(seeker_id: int):
         AuditEvent.object_type == "jobseeker", AuditEvent.object_id.in_(ids), AuditEvent.action == "jobseeker.read"))
     status_form = StatusForm(formdata=None, status=seeker.status)
     return render_template("jobseekers/detail.html", seeker=seeker, history=history, reads=reads,
-                           status_form=status_form, confirm_form=ConfirmForm())
+                           status_form=status_form, confirm_form=ConfirmForm(),
+                           referral_list=referrals.for_seeker(current_user, seeker),
+                           referral_titles=REFERRAL_STATUS_TITLES,
+                           can_find_offers="matching.offers_for" in current_app.view_functions)
 
 
 @bp.route("/")

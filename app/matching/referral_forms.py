@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, \
     SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from app.formtools import choices
 from app.matching.models import REFERRAL_STATUS_TITLES, REFUSAL_TITLES
@@ -19,8 +19,6 @@ class ReferralSearchForm(FlaskForm):
     q = StringField(_l("Offer reference or person's name"), validators=[Optional(), Length(max=100)])
     mine = BooleanField(_l("My referrals only"))
     stalled = BooleanField(_l("No change for 14 days or more"))
-    # Present once the form was submitted: an unticked "mine" then means "everyone's".
-    filtered = HiddenField(default="1")
 
 
 class StepForm(FlaskForm):
@@ -32,11 +30,20 @@ class StepForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+# Ids are database integers: a larger number is no id at all (and PostgreSQL would reject it).
+MAX_ID = 2**31 - 1
+
+
+def _ids(form, field):
+    if any(not 1 <= value <= MAX_ID for value in field.data or ()):
+        raise ValidationError(_l("Not a valid id."))
+
+
 class ProposeForm(FlaskForm):
     """One offer and several people, or one person and several offers (repeated fields)."""
 
-    offer_id = IntegerField(validators=[Optional()])
-    jobseeker_ids = SelectMultipleField(coerce=int, validate_choice=False)
-    jobseeker_id = IntegerField(validators=[Optional()])
-    offer_ids = SelectMultipleField(coerce=int, validate_choice=False)
+    offer_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+    jobseeker_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[_ids])
+    jobseeker_id = IntegerField(validators=[Optional(), NumberRange(1, MAX_ID)])
+    offer_ids = SelectMultipleField(coerce=int, validate_choice=False, validators=[_ids])
     next = HiddenField()

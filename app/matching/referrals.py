@@ -3,7 +3,7 @@ workflow up to the outcome, and what each user may see of them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, NamedTuple
 
 import sqlalchemy as sa
@@ -47,8 +47,8 @@ TRANSITIONS: dict[str, Step] = {
     "withdraw": Step({R.PROPOSED: MANAGE, R.SENT: MANAGE, R.INTERVIEW: MANAGE}, R.WITHDRAWN),
 }
 STEP_TITLES = {
-    "send": _l("Send to the employer"), "interview": _l("Interview planned"), "hire": _l("Hired"),
-    "refuse": _l("Refused"), "withdraw": _l("Withdraw"),
+    "send": _l("Send to the employer"), "interview": _l("Record an interview"), "hire": _l("Record the hiring"),
+    "refuse": _l("Record a refusal"), "withdraw": _l("Withdraw the referral"),
 }
 
 
@@ -93,9 +93,19 @@ def visible_clause(user: Any) -> sa.ColumnElement[bool]:
 
 def available_steps(user: Any, referral: Referral) -> list[str]:
     """The steps ``user`` may take on ``referral`` now (its page shows these forms)."""
+    if not can_see(user, referral):
+        return []
     return [name for name, step in TRANSITIONS.items()
-            if (action := step.sources.get(ReferralStatus(referral.status)))
-            and can(user, action, referral) and can_see(user, referral)]
+            if (action := step.sources.get(ReferralStatus(referral.status))) and can(user, action, referral)]
+
+
+def visible_events(user: Any, referral: Referral) -> list[ReferralEvent]:
+    """The timeline ``user`` may read: an employer's starts when the referral was sent to it."""
+    events = list(referral.events)
+    if _is_employer(user):
+        sent = next((n for n, event in enumerate(events) if event.to_status == R.SENT.value), len(events))
+        events = events[sent:]
+    return events
 
 
 def contact_visible(user: Any, referral: Referral) -> bool:
@@ -312,6 +322,16 @@ class ReferralFilters:
     mine: bool = False
     stalled: bool = False
     text: str = ""
+
+
+def is_stalled(referral: Referral, now: datetime | None = None) -> bool:
+    """Whether ``referral`` is still open and its status has not moved for :data:`STALLED_AFTER`."""
+    if ReferralStatus(referral.status) in REFERRAL_FINAL:
+        return False
+    changed = referral.status_changed_at
+    if changed.tzinfo is None:  # SQLite returns naive datetimes, in UTC
+        changed = changed.replace(tzinfo=timezone.utc)
+    return changed <= (now or utcnow()) - STALLED_AFTER
 
 
 def stalled_clause(now: datetime | None = None) -> sa.ColumnElement[bool]:

@@ -15,6 +15,8 @@ from app.auth.access import can, ensure, permission_required, scope_clause
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
 from app.extensions import db
+from app.matching import referrals
+from app.matching.models import REFERRAL_STATUS_TITLES
 from app.offers import bp, fraud, services
 from app.offers.forms import (
     ClearFlagForm, ContractForm, OfferForm, OfferSearchForm, RejectForm, fill_choices, initial_data, offer_data,
@@ -173,7 +175,9 @@ def _detail_page(offer: Offer) -> str:
         blocking=fraud.blocking_flags(offer), editable=services.can_edit(current_user, offer),
         step_form=ConfirmForm(), reject_form=RejectForm(), clear_form=ClearFlagForm(), contract_form=ContractForm(),
         statuses=OFFER_STATUS_TITLES, contracts=CONTRACT_TITLES, flag_titles=FLAG_TITLES,
-        event_titles=services.EVENT_TITLES, term_titles=fraud.TERM_TITLES, field_labels=_field_labels())
+        event_titles=services.EVENT_TITLES, term_titles=fraud.TERM_TITLES, field_labels=_field_labels(),
+        referral_list=referrals.for_offer(current_user, offer), referral_titles=REFERRAL_STATUS_TITLES,
+        can_find_candidates="matching.candidates" in current_app.view_functions)
 
 
 @bp.route("/<int:offer_id>")
