@@ -1,3 +1,4 @@
+import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
@@ -105,11 +106,20 @@ def test_user_who_must_change_password_is_sent_to_the_form(client, auth, create_
     assert response.headers["Location"].endswith("/password")
 
 
-def test_next_parameter_cannot_redirect_elsewhere(client, create_user):
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x", "/\\evil.example/x",
+                                    "/\tevil.example", "\\\\evil.example"])
+def test_next_parameter_cannot_redirect_elsewhere(client, create_user, target):
     user = create_user()
-    response = client.post("/login?next=https://evil.example/x",
+    response = client.post("/login", query_string={"next": target},
                            data={"username": user.username, "password": PASSWORD})
     assert response.headers["Location"] == "/"
+
+
+def test_next_parameter_keeps_a_local_page(client, create_user):
+    user = create_user()
+    response = client.post("/login", query_string={"next": "/offers/?q=ma%C3%A7on"},
+                           data={"username": user.username, "password": PASSWORD})
+    assert response.headers["Location"] == "/offers/?q=ma%C3%A7on"
 
 
 def test_forms_require_a_csrf_token(app, create_user):
