@@ -36,6 +36,8 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     WTF_CSRF_TIME_LIMIT = None  # a counter session lasts all day; the token is bound to the session
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    # Each document of a mobility dossier (PDF, JPEG or PNG).
+    MOBILITY_DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
     # Failed logins before an account is locked, and for how long (minutes).
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCK_MINUTES = int(os.environ.get("LOGIN_LOCK_MINUTES", "15"))

@@ -3,15 +3,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
-    SubmitField, TextAreaField,
+    BooleanField, DateField, EmailField, FieldList, FormField, HiddenField, IntegerField, PasswordField, SelectField,
+    StringField, SubmitField, TextAreaField,
 )
 from wtforms.validators import (
-    URL, AnyOf, DataRequired, Email, EqualTo, Length, Optional, Regexp, ValidationError,
+    URL, AnyOf, DataRequired, Email, EqualTo, Length, NumberRange, Optional, Regexp, ValidationError,
 )
 
 from app.auth.passwords import password_problems
-from app.formtools import CHOOSE, choices
+from app.formtools import CHOOSE, SubForm, choices, one_of
 from app.offers.employers import PROGRAMME_KINDS
 from app.offers.models import EMPLOYER_KIND_TITLES, EMPLOYER_STATUS_TITLES, EmployerKind
 from app.offers.registration_schemes import LEGAL_FORMS
@@ -113,13 +113,56 @@ class EmployerUserForm(FlaskForm):
     submit = SubmitField(_l("Create the user"))
 
 
+PROGRAMME_STATUS_TITLES = {
+    "planned": _l("Planned"), "active": _l("Active"), "suspended": _l("Suspended"), "ended": _l("Ended"),
+}
+INSTITUTION_KIND_TITLES = {
+    "pes": _l("Public employment service"), "employer": _l("Employer"),
+    "training_centre": _l("Training centre"), "other": _l("Other"),
+}
+
+
+class InstitutionEntry(SubForm):
+    """An institution taking part in a partnership; a row left blank is ignored. The view
+    fills and checks the countries."""
+
+    name = StringField(_l("Institution"), validators=[Length(max=200)])
+    kind = SelectField(_l("Kind of institution"), validate_choice=False, validators=[one_of(INSTITUTION_KIND_TITLES)],
+                       choices=choices([("", "—")] + list(INSTITUTION_KIND_TITLES.items())))
+    country_code = SelectField(_l("Country"), validate_choice=False)
+
+    def validate_name(self, field):
+        if not (field.data or "").strip() and (self.kind.data or self.country_code.data):
+            raise ValidationError(_l("Give the name of the institution."))
+
+    def validate_kind(self, field):
+        if (self.name.data or "").strip() and not field.data:
+            raise ValidationError(_l("Choose the kind of institution."))
+
+    def validate_country_code(self, field):
+        if (self.name.data or "").strip() and not field.data:
+            raise ValidationError(_l("Choose the country of the institution."))
+
+
 class ProgrammeForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     origin_country = SelectField(_l("Country of origin"), validate_choice=False)
     destination_country = SelectField(_l("Country of destination"), validate_choice=False)
     kind = SelectField(_l("Kind"), choices=choices(list(PROGRAMME_KINDS.items())))
-    active = BooleanField(_l("Active"), default=True)
+    # A skills partnership's terms; only "active" programmes are offered to employers and offers.
+    status = SelectField(_l("Status"), choices=choices(list(PROGRAMME_STATUS_TITLES.items())), default="active")
+    quota = IntegerField(_l("Quota of workers"), validators=[
+        Optional(), NumberRange(min=1, max=99_999, message=_l("Give a number of workers between 1 and 99,999."))])
+    starts_on = DateField(_l("Start of the period"), validators=[Optional()])
+    ends_on = DateField(_l("End of the period"), validators=[Optional()])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    occupation_codes = StringField(_l("Target occupations (ROAME codes)"), validators=[Optional(), Length(max=1000)])
+    institutions = FieldList(FormField(InstitutionEntry), min_entries=2, max_entries=30)
     submit = SubmitField(_l("Save"))
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end of the period cannot come before its start."))
 
 
 class EmployerSearchForm(FlaskForm):

@@ -477,9 +477,10 @@ def test_programmes_are_kept_by_managers(app, client, login_as, auth):
     assert programme.origin_country == "SN" and programme.kind == "skills_partnership"
     client.post(f"/employers/programmes/{programme.id}", data={
         "name": "Mobilité Canada", "origin_country": "SN", "destination_country": "CA",
-        "kind": "skills_partnership"})
+        "kind": "skills_partnership", "status": "ended"})
     with app.app_context():
-        assert not db.session.get(PartnerProgramme, programme.id).active
+        ended = db.session.get(PartnerProgramme, programme.id)
+        assert (ended.status, ended.active) == ("ended", False)
 
 
 def test_registration_numbers_are_stored_once_per_employer(app, client, login_as):

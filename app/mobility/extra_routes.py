@@ -1,2 +1,0 @@
-"""Mobility pages: documents, workshops, departure, follow-up, return, corridors."""
-from app.mobility import bp  # noqa: F401
