@@ -23,8 +23,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_extensions(app)
     from app import models  # noqa: F401  (the whole schema, for Alembic)
     from app.matching import changes
+    from app.matching import privacy as referral_privacy
+    from app.mobility import privacy as mobility_privacy
 
     changes.install()
+    referral_privacy.install()
+    mobility_privacy.install()
 
     register_blueprints(app)
     register_cli(app)

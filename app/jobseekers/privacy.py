@@ -32,6 +32,35 @@ PLACEHOLDER = "—"
 EXPORT_FORMAT = 1
 
 
+# Other packages hold data on a person too (referrals, mobility dossiers). They register what
+# the export adds (a section name and a function giving its rows) and what anonymisation
+# erases there, so that this module needs no knowledge of them.
+EXPORT_SECTIONS: dict[str, Callable[[JobSeeker], list[dict[str, Any]]]] = {}
+ERASERS: list[Callable[[JobSeeker], None]] = []
+
+
+def register(section: str, export: Callable[[JobSeeker], list[dict[str, Any]]],
+             erase: Callable[[JobSeeker], None]) -> None:
+    """Add a package's data on a person to the export and to anonymisation (idempotent)."""
+    EXPORT_SECTIONS[section] = export
+    if erase not in ERASERS:
+        ERASERS.append(erase)
+
+
+def export_rows(rows: list[Any], children: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of another package as the export gives them: every column, the rows they point
+    to, and the named one-to-many ``children`` nested under them."""
+    out = []
+    for row in rows:
+        record = _record(row)
+        for name in children:
+            value = getattr(row, name)
+            items = value if isinstance(value, list) else [value] if value is not None else []
+            record[name] = [_record(item) for item in items]
+        out.append(record)
+    return out
+
+
 def _titles(mapping: dict) -> Callable[[Any], str]:
     return lambda value: str(mapping.get(value, value))
 
@@ -139,6 +168,7 @@ def person_export(seeker: JobSeeker, by: User) -> dict[str, Any]:
         "generated_by": by.full_name,
         "language": current_language(),
         "person": {**_record(seeker), **_related(seeker)},
+        **{section: export(seeker) for section, export in EXPORT_SECTIONS.items()},
         "history": _history(seeker),
         # A duplicate merged into the record still holds what was registered the first time.
         "merged_records": [{**_record(other), **_related(other), "history": _history(other)}
@@ -182,6 +212,8 @@ def _anonymise_record(seeker: JobSeeker, reason: str, by: User | None) -> None:
     if seeker.status != SeekerStatus.PLACED.value:  # placements still count in the statistics
         seeker.status = SeekerStatus.INACTIVE.value
     seeker.anonymised_at = seeker.updated_at = utcnow()
+    for erase in ERASERS:
+        erase(seeker)
     audit.record("jobseeker.anonymised", "jobseeker", seeker.id, actor_id=by.id if by else None,
                  reason=reason.strip()[:500])
 

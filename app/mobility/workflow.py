@@ -108,7 +108,8 @@ def record_event(dossier: Dossier, kind: str, user: Any, *, action: str | None =
     dossier.events.append(event)
     dossier.last_event_at = at
     db.session.flush()
-    extra = {k: v for k, v in {"before": from_stage, "after": to_stage, "comment": comment}.items() if v}
+    # Comments stay on the event, which anonymisation can erase; the audit trail only says there was one.
+    extra = {k: v for k, v in {"before": from_stage, "after": to_stage, "has_comment": bool(comment)}.items() if v}
     audit.record(f"mobility.{action or kind}", "dossier", dossier.id, **extra, **details)
     return event
 
