@@ -6,10 +6,14 @@ log (:class:`MatchChange`) past the last row it applied and reloads only the peo
 offers named there, so that a person or offer created, edited, anonymised or closed in any
 worker shows up in the next match of every worker, without a restart or a rebuild.
 
-On PostgreSQL a transaction can commit after a later one, so the log is read from a few
-minutes before the last row applied, skipping the rows already applied. The index is rebuilt
-when the reference is reloaded, after a long idle period (the log is pruned after a week),
-or when more rows changed than a rebuild would cost.
+On PostgreSQL a transaction can commit after a later one: its row then has an id below rows
+already applied. Ids missing below the last row applied are kept as gaps and asked for again
+by id at each query, until they are older than any transaction could last (a rolled-back
+transaction leaves a gap for good). The index is rebuilt when the reference is reloaded,
+after a long idle period (the log is pruned after a week), or when more rows changed than a
+rebuild would cost.
+
+Queries hold a lock, so that a threaded server never ranks while a change is being applied.
 
 The side being ranked (the offer of "find candidates", the person of "find offers") is read
 from the database at the time of the query and passed to the engine as a record.
@@ -38,8 +42,11 @@ from app.reference.models import ReferenceLoad
 
 log = logging.getLogger(__name__)
 
-# How far back the change log is re-read for rows that committed late.
-LOOKBACK = timedelta(minutes=5)
+# How long an id missing from the change log is waited for: longer than any request's
+# transaction (gunicorn kills a worker after 30 s; imports commit every chunk).
+GAP_WAIT = timedelta(minutes=30)
+MAX_GAPS = 10_000
+GAP_WINDOW = 20_000
 # The change log keeps a week; an index idle for longer is rebuilt rather than caught up.
 KEEP_CHANGES = timedelta(days=7)
 REBUILD_IDLE = timedelta(days=6)
@@ -58,7 +65,7 @@ class CountryIndex:
     index: MatchIndex
     closing: dict[int, date | None]  # open offers' closing dates: checked on the day of the query
     watermark: int  # the highest change id applied
-    applied: dict[int, datetime] = field(default_factory=dict)  # recent change ids applied, for late commits
+    gaps: dict[int, datetime] = field(default_factory=dict)  # ids below it not seen yet, since when
     reference_version: int | None = None
     settings_version: int | None = None
     refreshed_at: datetime = field(default_factory=utcnow)
@@ -129,16 +136,15 @@ def _apply(entry: CountryIndex, kind: str, ids: set[int], today: date) -> None:
 def _catch_up(entry: CountryIndex, today: date) -> bool:
     """Apply the change log since the last row applied; ``False`` when a rebuild is due."""
     now = utcnow()
-    if now - entry.refreshed_at > REBUILD_IDLE:
+    if now - entry.refreshed_at > REBUILD_IDLE or len(entry.gaps) > MAX_GAPS:
         return False
-    since = now - LOOKBACK
-    rows = db.session.execute(
-        sa.select(MatchChange.id, MatchChange.kind, MatchChange.object_id, MatchChange.at)
-        .where(sa.or_(MatchChange.id > entry.watermark, MatchChange.at >= since))
-        .order_by(MatchChange.id)).all()
-    fresh = [row for row in rows if row.id > entry.watermark or row.id not in entry.applied]
+    wanted = MatchChange.id > entry.watermark
+    if entry.gaps:
+        wanted = sa.or_(wanted, MatchChange.id.in_(sorted(entry.gaps)))
+    rows = db.session.execute(sa.select(MatchChange.id, MatchChange.kind, MatchChange.object_id)
+                              .where(wanted).order_by(MatchChange.id)).all()
     touched: dict[str, set[int]] = {changes.SEEKER: set(), changes.OFFER: set()}
-    for row in fresh:
+    for row in rows:
         touched.setdefault(row.kind, set()).add(row.object_id)
     size = len(entry.index.seekers) + len(entry.index.offers)
     if sum(map(len, touched.values())) > max(REBUILD_MIN, REBUILD_SHARE * size):
@@ -146,17 +152,16 @@ def _catch_up(entry: CountryIndex, today: date) -> bool:
     for kind, ids in touched.items():
         if ids:
             _apply(entry, kind, ids, today)
-    for row in fresh:
-        entry.applied[row.id] = _aware(row.at)
-        entry.watermark = max(entry.watermark, row.id)
-    entry.applied = {k: at for k, at in entry.applied.items() if at >= since}
+    seen = {row.id for row in rows}
+    top = max(seen, default=entry.watermark)
+    # Only the ids just below the newest can belong to a transaction still running; older
+    # ones were pruned, or rolled back long ago (and a first catch-up may jump far).
+    for missing in set(range(max(entry.watermark + 1, top - GAP_WINDOW), top)) - seen:
+        entry.gaps[missing] = now
+    entry.gaps = {k: since for k, since in entry.gaps.items() if k not in seen and now - since < GAP_WAIT}
+    entry.watermark = max(entry.watermark, top)
     entry.refreshed_at = now
     return True
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes for timezone-aware columns.
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def _settings(entry: CountryIndex) -> None:
@@ -263,11 +268,11 @@ def find_candidates(offer: Offer, *, limit: int = 20, min_score: float = 0.0, in
     if not record.open:
         return Ranking([], refusal="closed")
     referred = referred_people(offer.id)
-    entry = country_index(offer.country_code, today)
     options = SearchOptions(limit=limit, min_score=min_score, include_related=include_related,
                             regions=frozenset(regions) if regions else None,
                             exclude=frozenset() if include_referred else referred, as_of=today)
-    matches = entry.index.rank_seekers(record, options)
+    with _LOCK:
+        matches = country_index(offer.country_code, today).index.rank_seekers(record, options)
     return Ranking(matches, referred=referred, seconds=time.perf_counter() - started)
 
 
@@ -283,14 +288,15 @@ def find_offers(seeker: JobSeeker, *, limit: int = 20, min_score: float = 0.0, i
     if not record.consented:
         return Ranking([], refusal="no_consent")
     referred = referred_offers(seeker.id)
-    entry = country_index(seeker.country_code, today)
-    # Offers whose closing date passed since they were loaded are no longer open.
-    closed = frozenset(k for k, closes in entry.closing.items() if closes is not None and closes < today)
-    exclude = closed if include_referred else closed | referred
-    options = SearchOptions(limit=limit, min_score=min_score, include_related=include_related,
-                            regions=frozenset(regions) if regions else None, exclude=exclude, scope=scope,
-                            as_of=today)
-    matches = entry.index.rank_offers(record, options)
+    with _LOCK:
+        entry = country_index(seeker.country_code, today)
+        # Offers whose closing date passed since they were loaded are no longer open.
+        closed = frozenset(k for k, closes in entry.closing.items() if closes is not None and closes < today)
+        exclude = closed if include_referred else closed | referred
+        options = SearchOptions(limit=limit, min_score=min_score, include_related=include_related,
+                                regions=frozenset(regions) if regions else None, exclude=exclude, scope=scope,
+                                as_of=today)
+        matches = entry.index.rank_offers(record, options)
     return Ranking(matches, referred=referred, seconds=time.perf_counter() - started)
 
 
@@ -298,8 +304,10 @@ def match_pair(seeker: JobSeeker, offer: Offer, today: date | None = None) -> Ma
     """The match of one person and one offer, read now, with every factor; ``None`` when a
     hard filter excludes the pair (closed offer, inactive person, no consent, a must-have)."""
     today = today or date.today()
-    entry = country_index(offer.country_code, today)
-    pair = MatchIndex(entry.index.reference, entry.index.params)
+    with _LOCK:
+        entry = country_index(offer.country_code, today)
+        reference, params = entry.index.reference, entry.index.params
+    pair = MatchIndex(reference, params)
     pair.offers.load([offer_record(offer, today)])
     found = pair.rank_offers(seeker_record(seeker), SearchOptions(limit=1, as_of=today))
     return found[0] if found else None
@@ -324,6 +332,11 @@ def run_nightly(country: str, limit: int = 20, today: date | None = None) -> Nig
     """
     started = time.perf_counter()
     today = today or date.today()
+    with _LOCK:
+        return _run_nightly(country, limit, today, started)
+
+
+def _run_nightly(country: str, limit: int, today: date, started: float) -> NightlyRun:
     entry = country_index(country, today)
     agency_of = dict(db.session.execute(
         sa.select(Offer.id, Offer.agency_id).where(Offer.country_code == country, Offer.agency_id.is_not(None))).all())

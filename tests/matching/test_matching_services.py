@@ -216,3 +216,35 @@ def test_a_mobility_dossier_for_the_country_ranks_the_person_first_for_its_offer
         db.session.get(Dossier, dossier_id).stage = "closed"
         db.session.commit()
     assert _candidates(app, abroad) == [wish, prepared]
+
+
+def test_a_change_that_commits_after_a_later_one_is_still_applied(app, place):
+    """On PostgreSQL a transaction can commit after a later one: its log row has a smaller id
+    than rows already applied. The worker keeps asking for such missing ids."""
+    import sqlalchemy.orm as so
+
+    from app.matching import changes
+
+    agency, employer = place
+    offer = add_offer(app, employer)
+    early = add_seeker(app, agency.id, "Diop", "Awa")
+    late = add_seeker(app, agency.id, "Sow", "Coumba")
+    assert set(_candidates(app, offer)) == {early, late}
+    with app.test_request_context():
+        watermark = db.session.scalar(sa.select(sa.func.max(MatchChange.id)))
+    sa.event.remove(so.Session, "after_flush", changes._after_flush)  # rows are written by hand below
+    try:
+        with app.test_request_context():
+            # The later transaction: logged as watermark + 2 and applied first.
+            db.session.execute(sa.insert(MatchChange).values(id=watermark + 2, kind="seeker", object_id=early))
+            db.session.commit()
+        assert set(_candidates(app, offer)) == {early, late}
+        with app.test_request_context():
+            # The earlier one commits now: Coumba withdrew her consent, logged as watermark + 1.
+            seekers.withdraw_consent(db.session.get(JobSeeker, late), ConsentPurpose.PROPOSE)
+            db.session.execute(sa.insert(MatchChange).values(id=watermark + 1, kind="seeker", object_id=late))
+            db.session.commit()
+    finally:
+        changes.install()
+    assert _candidates(app, offer) == [early]
+    assert app.extensions["matching_indexes"]["SN"].gaps == {}
