@@ -224,12 +224,16 @@ def propose(user: Any, *, offer_id: int | None = None, seeker_ids: Iterable[int]
             pairs.append((other, seeker if offer is not None else None, offer))
     if not ids:
         raise ProposalRefused("empty")
+    # Every pair is scored in one go: the records of all of them load in a few queries.
+    candidates = [(seeker, offer) for other, seeker, offer in pairs
+                  if seeker is not None and offer is not None and other not in referred]
+    scored = dict(zip([(s.id, o.id) for s, o in candidates], matching.match_pairs(candidates)))
     for other, seeker, offer in pairs:
         if seeker is None or offer is None:
             result.unknown.append(other)
         elif other in referred:
             result.already.append(other)
-        elif (match := matching.match_pair(seeker, offer)) is None:
+        elif (match := scored[(seeker.id, offer.id)]) is None:
             result.excluded.append(other)
         elif (referral := _create(seeker, offer, match.score, user)) is None:
             result.already.append(other)

@@ -303,14 +303,31 @@ def find_offers(seeker: JobSeeker, *, limit: int = 20, min_score: float = 0.0, i
 def match_pair(seeker: JobSeeker, offer: Offer, today: date | None = None) -> Match | None:
     """The match of one person and one offer, read now, with every factor; ``None`` when a
     hard filter excludes the pair (closed offer, inactive person, no consent, a must-have)."""
+    return match_pairs([(seeker, offer)], today)[0]
+
+
+def match_pairs(pairs: list[tuple[JobSeeker, Offer]], today: date | None = None) -> list[Match | None]:
+    """:func:`match_pair` for many pairs, their records read in a few queries."""
+    if not pairs:
+        return []
     today = today or date.today()
+    people = {record.id: record for _country, record in seeker_records(ids={s.id for s, _ in pairs})}
+    posts = {record.id: record for _c, _closes, record in offer_records(ids={o.id for _, o in pairs}, today=today)}
     with _LOCK:
-        entry = country_index(offer.country_code, today)
-        reference, params = entry.index.reference, entry.index.params
-    pair = MatchIndex(reference, params)
-    pair.offers.load([offer_record(offer, today)])
-    found = pair.rank_offers(seeker_record(seeker), SearchOptions(limit=1, as_of=today))
-    return found[0] if found else None
+        settings = {}
+        for country in sorted({o.country_code for _, o in pairs}):
+            entry = country_index(country, today)
+            settings[country] = (entry.index.reference, entry.index.params)
+    # A small index per offer, holding that offer alone, ranks the people against it.
+    one_offer: dict[int, MatchIndex] = {}
+    out: list[Match | None] = []
+    for seeker, offer in pairs:
+        if offer.id not in one_offer:
+            one_offer[offer.id] = MatchIndex(*settings[offer.country_code])
+            one_offer[offer.id].offers.load([posts[offer.id]])
+        found = one_offer[offer.id].rank_offers(people[seeker.id], SearchOptions(limit=1, as_of=today))
+        out.append(found[0] if found else None)
+    return out
 
 
 # ---------------------------------------------------------------------- nightly lists
