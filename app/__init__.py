@@ -30,6 +30,11 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     referral_privacy.install()
     mobility_privacy.install()
 
+    from app.urls import BoundedInt, check_page_argument
+
+    # Before any route is added: every <int:…> then uses it.
+    app.url_map.converters["int"] = BoundedInt
+    app.before_request(check_page_argument)
     register_blueprints(app)
     register_cli(app)
     register_template_helpers(app)

@@ -34,3 +34,16 @@ def test_pages_load_bootstrap_locally(client):
     html = client.get("/").text
     assert "cdn" not in html.lower()
     assert "/bootstrap/static/" in html
+
+
+@pytest.mark.parametrize("url", ["/mobility/dossiers/99999999999999999999", "/offers/2147483648",
+                                 "/referrals/?page=99999999999", "/jobs/?page=100001", "/jobs/?page=1234567"])
+def test_numbers_beyond_the_database_integers_are_not_found(client, login_as, url):
+    login_as("manager")
+    assert client.get(url).status_code == 404
+
+
+def test_the_largest_id_is_still_looked_up(client, login_as):
+    login_as("manager")
+    assert client.get("/offers/2147483647").status_code == 404  # looked up, not found: no error either
+    assert client.get("/jobs/?page=2").status_code == 200
