@@ -52,3 +52,14 @@ class LanguageEntry(SubForm):
     def validate_level(self, field):
         if self.language.data and not field.data:
             raise ValidationError(_l("Give the level in this language."))
+
+
+# Ids are database integers: a larger number is no id at all (and PostgreSQL would reject it).
+MAX_ID = 2**31 - 1
+
+
+def whole_number(text: str | None) -> int | None:
+    """``text`` as a whole number written in ASCII digits, else None. ``str.isdigit`` alone
+    would let "²" or "①" through, which ``int`` then refuses with a ValueError."""
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else None

@@ -10,7 +10,7 @@ from wtforms import BooleanField, Field, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
-from app.formtools import choices, one_of
+from app.formtools import choices, one_of, whole_number
 from app.i18n import format_number
 from app.matching.engine import FACTORS, MatchingParams, Weights
 from app.matching.wording import FACTOR_TITLES
@@ -22,12 +22,17 @@ SCOPES = {"all": _l("National and international"), "national": _l("National offe
 PERCENT = _l("Give a whole number between 0 and 100.")
 
 
+def _percent_text(field) -> str:
+    return (field.data or "").strip().rstrip("%").strip()
+
+
 def percent(form, field):
     """A whole percentage, "60" or "60 %"; the route reads it as a share."""
-    text = (field.data or "").strip().rstrip("%").strip()
+    text = _percent_text(field)
     if not text:
         return
-    if not text.isdigit() or not 0 <= int(text) <= 100:
+    value = whole_number(text)
+    if value is None or not 0 <= value <= 100:
         raise ValidationError(PERCENT)
 
 
@@ -51,8 +56,8 @@ class MatchFilterForm(FlaskForm):
 
     def options(self) -> dict[str, Any]:
         """The search options of a valid form, as the matching services take them."""
-        text = (self.min_score.data or "").strip().rstrip("%").strip()
-        return dict(limit=int(self.limit.data or 20), min_score=int(text or 0) / 100,
+        score = whole_number(_percent_text(self.min_score)) or 0
+        return dict(limit=int(self.limit.data or 20), min_score=score / 100,
                     include_related=self.related.data != "0",
                     regions=[int(self.region.data)] if self.region.data else None,
                     include_referred=bool(self.referred.data))

@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, Select
     SubmitField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
-from app.formtools import choices
+from app.formtools import MAX_ID, choices
 from app.matching.models import REFERRAL_STATUS_TITLES, REFUSAL_TITLES
 
 
@@ -30,8 +30,6 @@ class StepForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
-# Ids are database integers: a larger number is no id at all (and PostgreSQL would reject it).
-MAX_ID = 2**31 - 1
 
 
 def _ids(form, field):

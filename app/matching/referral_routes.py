@@ -15,6 +15,7 @@ from app.auth.models import Agency, Role
 from app.extensions import db
 from app.jobseekers.models import JobSeeker
 from app.matching import referrals, referrals_bp
+from app.formtools import whole_number
 from app.matching.models import REFERRAL_STATUS_TITLES, REFUSAL_TITLES, Referral
 from app.matching.referral_forms import ProposeForm, ReferralSearchForm, StepForm
 from app.offers.models import OFFER_STATUS_TITLES
@@ -30,6 +31,8 @@ REFUSALS = {
     "filters": (_l("The person can no longer be proposed for this offer: the offer is no longer open, or the "
                    "person is no longer active, no longer consents, or no longer meets a requirement."), 409),
     "no_position": (_l("This offer has no position left: all its positions are already filled."), 409),
+    "abroad_consent": (_l("This offer is abroad: the person has not agreed to their data being shared with "
+                          "partners abroad. Record that consent on their record before sending."), 409),
 }
 DONE = {
     "send": _l("The referral has been sent to the employer."),
@@ -107,13 +110,18 @@ def step(referral_id: int):
     referral = _get(referral_id)
     form = StepForm()
     name = form.step.data or ""
+    version = whole_number(form.version.data)
+    if version is None and (form.version.data or "").strip():
+        # Not written by the page: refused, not read as "no version"; the page shown again has the right one.
+        form.version.data = str(referral.version)
+        flash(_("Check the form: some values are not valid."), "danger")
+        return _detail_page(referral, form, 400)
     if not form.validate():
         flash(_("Check the form: some values are not valid."), "danger")
         return _detail_page(referral, form, 400)
-    version = form.version.data or ""
     try:
         referrals.change_status(referral, name, current_user, reason=form.reason.data, comment=form.comment.data,
-                                expected_version=int(version) if version.isdigit() else None)
+                                expected_version=version)
     except referrals.WorkflowRefused as refusal:
         db.session.rollback()
         message, code = REFUSALS[refusal.reason]

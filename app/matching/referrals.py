@@ -112,7 +112,9 @@ def contact_visible(user: Any, referral: Referral) -> bool:
     """Staff see how to reach the person; an employer only if the person agreed to it."""
     if not _is_employer(user):
         return True
-    return seekers.has_consent(referral.jobseeker, ConsentPurpose.SHARE_EMPLOYERS)
+    return seekers.has_consent(referral.jobseeker, ConsentPurpose.SHARE_EMPLOYERS) and (
+        not referral.offer.international
+        or seekers.has_consent(referral.jobseeker, ConsentPurpose.SHARE_ABROAD))
 
 
 # ---------------------------------------------------------------------- proposing
@@ -294,6 +296,10 @@ def change_status(referral: Referral, name: str, user: Any, reason: str | None =
         reason = None  # only a refusal is coded
     if name == "send" and matching.match_pair(referral.jobseeker, referral.offer) is None:
         raise WorkflowRefused("filters")
+    if (name == "send" and referral.offer.international
+            and not seekers.has_consent(referral.jobseeker, ConsentPurpose.SHARE_ABROAD)):
+        # Sending shares the person with an employer or recruiter abroad.
+        raise WorkflowRefused("abroad_consent")
     if name == "hire":
         _check_hire(referral)
     before = referral.status

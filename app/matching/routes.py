@@ -15,12 +15,12 @@ from app.auth.access import ObjectScope, can, ensure, permission_required
 from app.auth.models import Country, CountryKind, Region, User
 from app.extensions import db
 from app.i18n import country_name
-from app.jobseekers.models import JobSeeker, JobSeekerOccupation
+from app.jobseekers.models import Consent, ConsentPurpose, JobSeeker, JobSeekerOccupation, SeekerStatus
 from app.matching import bp, services, wording
 from app.matching.engine import Match, MatchingParams
 from app.matching.forms import MatchFilterForm, OfferFilterForm, SettingsForm, changed_settings
 from app.matching.models import MatchingSettings, MatchSuggestion, Referral
-from app.offers.models import Offer
+from app.offers.models import Offer, OfferStatus
 from app.reference.models import MobilityLink
 
 NIGHTLY_OFFERS_PER_PAGE = 10
@@ -125,6 +125,16 @@ def offers_for(seeker_id: int):
                            here=_here(), refusals=wording.REFUSALS)
 
 
+def _still_proposable() -> sa.ColumnElement[bool]:
+    """The people of a nightly list who may still be proposed today: the list was made last
+    night, and since then a person may have left, been anonymised or merged, or withdrawn
+    their consent. Needs the query joined to ``JobSeeker``."""
+    consented = sa.exists().where(Consent.jobseeker_id == JobSeeker.id,
+                                  Consent.purpose == ConsentPurpose.PROPOSE.value, Consent.withdrawn_at.is_(None))
+    return sa.and_(JobSeeker.status == SeekerStatus.ACTIVE.value, JobSeeker.anonymised_at.is_(None),
+                   JobSeeker.merged_into_id.is_(None), consented)
+
+
 @bp.route("/nightly")
 @permission_required("matching.run")
 def nightly():
@@ -133,15 +143,16 @@ def nightly():
     run_on = db.session.scalar(sa.select(sa.func.max(MatchSuggestion.run_on)).where(mine)) if agency_id else None
     page, lists, referred = None, {}, set()
     if run_on is not None:
-        latest = sa.and_(mine, MatchSuggestion.run_on == run_on)
-        query = (sa.select(Offer).where(Offer.id.in_(sa.select(MatchSuggestion.offer_id).where(latest)))
+        latest = sa.and_(mine, MatchSuggestion.run_on == run_on, _still_proposable())
+        suggested = sa.select(MatchSuggestion.offer_id).join(MatchSuggestion.jobseeker).where(latest)
+        query = (sa.select(Offer).where(Offer.id.in_(suggested), Offer.status == OfferStatus.PUBLISHED.value)
                  .options(sa.orm.joinedload(Offer.employer))
                  .order_by(Offer.closing_date.is_(None), Offer.closing_date, Offer.id))
         page = db.paginate(query, per_page=NIGHTLY_OFFERS_PER_PAGE, error_out=False)
         ids = [o.id for o in page.items]
         rows = db.session.scalars(
-            sa.select(MatchSuggestion).where(latest, MatchSuggestion.offer_id.in_(ids))
-            .options(sa.orm.joinedload(MatchSuggestion.jobseeker).joinedload(JobSeeker.agency))
+            sa.select(MatchSuggestion).join(MatchSuggestion.jobseeker).where(latest, MatchSuggestion.offer_id.in_(ids))
+            .options(sa.orm.contains_eager(MatchSuggestion.jobseeker).joinedload(JobSeeker.agency))
             .order_by(MatchSuggestion.offer_id, MatchSuggestion.rank)).all() if ids else []
         lists = defaultdict(list)
         for row in rows:

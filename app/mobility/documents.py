@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from uuid import uuid4
 
 from flask import current_app
@@ -182,13 +182,22 @@ def stored_path(document: DossierDocument) -> Path | None:
 
 # --- the checklist ---------------------------------------------------------------------------
 
-def add_event(dossier: Dossier, kind: str, actor_id: int | None, comment: str | None = None) -> DossierEvent:
+def add_event(dossier: Dossier, kind: str, actor_id: int | None, comment: str | None = None,
+              action: str | None = None, **details: Any) -> DossierEvent:
     """A dated step of the dossier with its author, for the records kept outside the stage
-    workflow (documents, workshops, departure, follow-up, return). The stage is left alone."""
+    workflow (documents, workshops, departure, follow-up, return), and its audit record
+    "mobility.<action or kind>". The stage is left alone.
+
+    :param comment: shown on the dossier's timeline only, never copied to the audit trail
+    :param action: the audit action after ``mobility.`` when ``kind`` would read as a step
+        of the workflow (whose audit actions are the steps' names)
+    :param details: for the audit trail: codes, ids and statuses only, never free text
+    """
     # Through the event's side: a long history is not loaded just to add to it.
     event = DossierEvent(dossier=dossier, kind=kind, actor_id=actor_id, comment=comment)
     db.session.add(event)
     dossier.last_event_at = utcnow()
+    audit.record(f"mobility.{action or kind}", "dossier", dossier.id, actor_id=actor_id, **details)
     return event
 
 
@@ -244,9 +253,8 @@ def save_checklist(dossier: Dossier, changes: list[ItemChange], actor_id: int | 
             result.changed.append(change.kind)
     if not result.changed:
         return result
-    add_event(dossier, "documents_updated", actor_id)
-    audit.record("mobility.documents_updated", "dossier", dossier.id, kinds=result.changed,
-                 files=[c.kind for c in changes if c.upload is not None])
+    add_event(dossier, "documents_updated", actor_id, kinds=result.changed,
+              files=[c.kind for c in changes if c.upload is not None])
     db.session.flush()  # a concurrent change fails here, before any file is written
     target = folder()
     if files:

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.formtools import CHOOSE, CheckboxesField, SubForm, choices
+from app.formtools import CHOOSE, MAX_ID, CheckboxesField, SubForm, choices
 from app.mobility.models import DOCUMENT_STATUS_TITLES
 
 FOLLOW_UP_CHANNELS = {
@@ -71,7 +71,8 @@ class WorkshopForm(FlaskForm):
 
 
 class EnrolForm(FlaskForm):
-    dossier_id = SelectField(_l("Dossier"), coerce=int, validate_choice=False)
+    # Out of range is no dossier at all, refused like an unknown one (SQLite would overflow).
+    dossier_id = SelectField(_l("Dossier"), coerce=int, validate_choice=False, validators=[NumberRange(1, MAX_ID)])
     submit = SubmitField(_l("Enrol"))
 
 

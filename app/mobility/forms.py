@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.auth.models import Agency, Country
 from app.db import utcnow
 from app.extensions import db
-from app.formtools import CHOOSE, CheckboxesField, SubForm, choices, one_of
+from app.formtools import CHOOSE, MAX_ID, CheckboxesField, SubForm, choices, one_of, whole_number
 from app.i18n import country_name, localised_label
 from app.jobseekers.models import JobSeeker
 from app.mobility import services
@@ -31,6 +31,17 @@ from app.reference.vocab import CURRENCIES
 OCCUPATION_ROWS = 3
 # A question of the risk assessment: yes, no, or not asked yet.
 ANSWERS = {"yes": _l("Yes"), "no": _l("No")}
+
+
+def _version_number(form, field):
+    if (field.data or "").strip() and whole_number(field.data) is None:
+        raise ValidationError(_l("Check the form: some values are not valid."))
+
+
+def version_field() -> HiddenField:
+    """The version of the dossier the page was opened on. Empty means "not known"; anything
+    else that is not a number was not written by the page, and is refused."""
+    return HiddenField(validators=[_version_number])
 
 
 class OccupationEntry(SubForm):
@@ -51,7 +62,7 @@ class DossierForm(FlaskForm):
                                   validators=[Optional(), Length(max=32)])
     motivation = TextAreaField(_l("Motivation and project, in the person's words"),
                                validators=[Optional(), Length(max=5000)])
-    version = HiddenField()
+    version = version_field()
     submit = SubmitField(_l("Save"))
     # Re-shows the form with the occupations coded, saving nothing (no JavaScript needed).
     refresh = SubmitField(_l("Code the occupations"))
@@ -143,10 +154,10 @@ def dossier_data(form: DossierForm) -> services.DossierData | None:
 
 
 class _Version(FlaskForm):
-    version = HiddenField()
+    version = version_field()
 
     def version_value(self) -> int | None:
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return whole_number(self.version.data)
 
 
 class StepForm(_Version):
@@ -292,6 +303,12 @@ class ReviewSearchForm(FlaskForm):
     agency_id = SelectField(_l("Agency"), coerce=int, validate_choice=False)
     destination = SelectField(_l("Destination"), validate_choice=False)
     stalled = BooleanField(_l("Stalled only"))
+
+    def agency_filter(self) -> int | None:
+        """The agency asked for, None for all; an id too large for the database (-1) matches
+        no dossier, as an unknown agency does."""
+        value = self.agency_id.data or None
+        return value if value is None or 1 <= value <= MAX_ID else -1
 
 
 def fill_review_choices(form: ReviewSearchForm, country: str | None) -> None:

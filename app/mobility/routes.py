@@ -15,6 +15,7 @@ from app.auth.access import can, ensure, permission_required
 from app.auth.models import User
 from app.extensions import db
 from app.jobseekers.models import JobSeeker
+from app.formtools import MAX_ID, whole_number
 from app.mobility import bp, services, workflow
 from app.mobility.forms import (
     AlternativeForm, ApproveForm, AssessmentForm, CloseForm, DecisionForm, DossierForm, DossierSearchForm,
@@ -54,6 +55,8 @@ DOSSIER_REFUSALS = {
     "kind": _l("Choose a value from the list."),
     "description": _l("Describe the alternative."),
     "decision": _l("Choose a value from the list."),
+    "approved": _l("The channel, programme and matched offer were approved by a manager, or wait for their "
+                   "approval: they cannot change now. Close the dossier or ask a manager."),
 }
 DONE = {
     "assess": _l("The risk assessment has started."),
@@ -140,7 +143,7 @@ def index():
 def review_queue():
     form = ReviewSearchForm(request.args)
     fill_review_choices(form, current_user.country_code)
-    query = services.review_queue(current_user, stage=form.stage.data or "", agency_id=form.agency_id.data or None,
+    query = services.review_queue(current_user, stage=form.stage.data or "", agency_id=form.agency_filter(),
                                   destination=form.destination.data or "", stalled=bool(form.stalled.data))
     page = db.paginate(query.options(*_LIST_LOADS),
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
@@ -159,7 +162,9 @@ def _render_form(form: DossierForm, seeker: JobSeeker, dossier: Dossier | None, 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
 @permission_required("mobility.counsel")
 def new():
-    seeker_id = request.args.get("jobseeker_id", type=int)
+    seeker_id = whole_number(request.args.get("jobseeker_id"))
+    if seeker_id is not None and seeker_id > MAX_ID:
+        abort(404)  # no such person: too large for an id of the database
     if not seeker_id:
         flash(_("Open a mobility dossier from the person's record: find the person first."), "info")
         return redirect(url_for("jobseekers.index"))
@@ -204,8 +209,12 @@ def edit(dossier_id: int):
     valid = form.validate()
     data = dossier_data(form)
     if not (valid and data is not None):
+        for error in form.version.errors:  # a hidden field: said above the form, and written again right
+            flash(str(error), "danger")
+            form.version.data = str(dossier.version)
         return _render_form(form, dossier.jobseeker, dossier, 400)
-    expected = int(form.version.data) if (form.version.data or "").isdigit() else -1
+    expected = whole_number(form.version.data)
+    expected = -1 if expected is None else expected  # a page without a version is taken as out of date
     try:
         changed = services.update_dossier(dossier, data, current_user, expected_version=expected)
         db.session.commit()
@@ -217,6 +226,11 @@ def edit(dossier_id: int):
         flash(_("Someone else changed this dossier while you were editing it. Your changes are not saved yet: "
                 "check the current dossier, then save again to apply them."), "danger")
         return _render_form(form, dossier.jobseeker, dossier, 409, conflict=True)
+    except services.DossierRefused as refusal:
+        db.session.rollback()
+        dossier = _get(dossier_id, "mobility.counsel")
+        flash(str(DOSSIER_REFUSALS[refusal.reason]), "danger")
+        return _render_form(form, dossier.jobseeker, dossier, 409)
     flash(_("The dossier has been saved.") if changed else _("Nothing was changed."), "success")
     return _back(dossier)
 
@@ -276,6 +290,7 @@ def approve(dossier_id: int):
     dossier = _get(dossier_id, "mobility.review")
     form = ApproveForm()
     if not form.validate_on_submit():
+        flash(_("Check the form: some values are not valid."), "danger")
         return _detail_page(dossier, 400, approve_form=form)
     try:
         workflow.approve_review(dossier, current_user, comment=form.comment.data,

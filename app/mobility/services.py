@@ -98,6 +98,12 @@ class DossierData:
     motivation: str = ""
 
 
+#: The route to the job a manager approves: fixed once the dossier is matched, or while a review is pending.
+APPROVED_FIELDS = frozenset({"channel", "programme_id", "offer_id"})
+APPROVED_STAGES = frozenset({Stage.MATCHED.value, Stage.PRE_DEPARTURE.value, Stage.DEPARTED.value,
+                             Stage.FOLLOW_UP.value, Stage.RETURNED.value})
+
+
 def open_dossier_of(seeker: JobSeeker) -> Dossier | None:
     """The person's open dossier, if any."""
     return db.session.scalar(sa.select(Dossier).where(
@@ -173,6 +179,10 @@ def update_dossier(dossier: Dossier, data: DossierData, user: Any, expected_vers
     _write(dossier, data)
     after = snapshot(dossier)
     changed = [name for name in after if after[name] != before[name]]
+    if set(changed) & APPROVED_FIELDS and (dossier.stage in APPROVED_STAGES
+                                           or dossier.review_state == ReviewState.PENDING.value):
+        # What a manager approved, or is about to, cannot change behind their back.
+        raise DossierRefused("approved")
     if changed:
         record_event(dossier, "edited", user, fields=changed)
     return changed

@@ -3,7 +3,7 @@ lists; who may see them, what the filters do, how results are worded in both lan
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -11,11 +11,12 @@ from flask_babel import force_locale
 
 from app.auth.models import Region, Role
 from app.extensions import db
-from app.jobseekers.models import JobSeeker, SeekerStatus
+from app.jobseekers import services as seekers
+from app.jobseekers.models import ConsentPurpose, JobSeeker, SeekerStatus
 from app.matching import routes, services, wording
 from app.matching.engine import FACTORS, Factor, Match
 from app.matching.models import Referral
-from app.offers.models import Offer, OfferSkill
+from app.offers.models import Offer, OfferSkill, OfferStatus
 from app.reference.models import MobilityLink, OccupationSkill
 from tests.matching.factories import add_employer, add_offer, add_seeker
 
@@ -216,6 +217,9 @@ def test_people_already_referred_are_left_out_unless_asked_for(app, client, logi
 @pytest.mark.parametrize("args, message", [
     ({"min_score": "abc"}, "Give a whole number between 0 and 100."),
     ({"min_score": "150"}, "Give a whole number between 0 and 100."),
+    # str.isdigit() says yes to these, int() says no: a message, never a server error.
+    ({"min_score": "²"}, "Give a whole number between 0 and 100."),
+    ({"min_score": "①"}, "Give a whole number between 0 and 100."),
     ({"limit": "7"}, "Choose a value from the list."),
     ({"region": "999999"}, "Choose a value from the list."),
     ({"related": "maybe"}, "Choose a value from the list."),
@@ -232,6 +236,19 @@ def test_bad_filters_are_explained_not_a_server_error(app, client, login_as, pla
     assert listed(response.text) == []
     if "min_score" in args:
         assert f'value="{args["min_score"]}"' in response.text
+
+
+@pytest.mark.parametrize("score", ["²", "%C2%B2", "٥٠"])
+def test_a_score_that_is_not_in_ascii_digits_is_explained_on_the_offers_page(app, client, login_as, place, score):
+    agency, employer = place
+    add_offer(app, employer)
+    seeker = add_seeker(app, agency.id)
+    login_as(Role.COUNSELLOR, agency=agency)
+    english(client)
+    response = client.get(f"/matching/jobseekers/{seeker}/offers?min_score={score}")
+    assert response.status_code == 200
+    assert "Give a whole number between 0 and 100." in response.text
+    assert listed(response.text, "offer") == []
 
 
 def test_a_closed_offer_says_why_there_is_no_candidate(app, client, login_as, place):
@@ -459,6 +476,55 @@ def test_nightly_page_is_paginated_by_offer(app, client, login_as, place):
     assert len(re.findall(r'<section class="card mb-3', first)) == routes.NIGHTLY_OFFERS_PER_PAGE
     assert len(re.findall(r'<section class="card mb-3', second)) == 2
     assert "Page 1 of 2" in first and "Maçon 0<" in first and "Maçon 11<" in second
+
+
+@pytest.mark.parametrize("change", ["inactive", "anonymised", "merged", "consent withdrawn", "offer closed"])
+def test_nightly_page_leaves_out_who_and_what_can_no_longer_be_proposed(app, client, login_as, place, change):
+    agency, employer = place
+    offer = add_offer(app, employer, job_title="Maçon coffreur")
+    kept = add_seeker(app, agency.id, "Diop", "Awa")
+    gone = add_seeker(app, agency.id, "Sarr", "Fatou")
+    with app.test_request_context():
+        services.run_nightly("SN")
+        db.session.commit()
+    login_as(Role.COUNSELLOR, agency=agency)
+    english(client)
+    page = client.get("/matching/nightly").text
+    assert f'id="suggestion-{offer}-{kept}"' in page and f'id="suggestion-{offer}-{gone}"' in page
+    with app.test_request_context():  # since last night
+        person = db.session.get(JobSeeker, gone)
+        if change == "inactive":
+            person.status = SeekerStatus.INACTIVE.value
+        elif change == "anonymised":
+            person.anonymised_at = datetime.now(timezone.utc)
+        elif change == "merged":
+            person.merged_into_id = kept
+        elif change == "consent withdrawn":
+            seekers.withdraw_consent(person, ConsentPurpose.PROPOSE)
+        else:
+            db.session.get(Offer, offer).status = OfferStatus.CLOSED.value
+        db.session.commit()
+    page = client.get("/matching/nightly").text
+    assert f'id="suggestion-{offer}-{gone}"' not in page and "Fatou" not in page
+    if change == "offer closed":
+        assert f'id="offer-{offer}"' not in page and "Maçon coffreur" not in page
+    else:
+        assert f'id="suggestion-{offer}-{kept}"' in page
+
+
+def test_nightly_page_drops_an_offer_left_with_nobody_to_propose(app, client, login_as, place):
+    agency, employer = place
+    offer = add_offer(app, employer, job_title="Maçon coffreur")
+    only = add_seeker(app, agency.id, "Sarr", "Fatou")
+    with app.test_request_context():
+        services.run_nightly("SN")
+        db.session.commit()
+        db.session.get(JobSeeker, only).status = SeekerStatus.PLACED.value
+        db.session.commit()
+    login_as(Role.COUNSELLOR, agency=agency)
+    english(client)
+    page = client.get("/matching/nightly").text
+    assert f'id="offer-{offer}"' not in page and "No offer on this page." in page
 
 
 def test_nightly_page_without_a_list(app, client, login_as, place):

@@ -135,6 +135,30 @@ def test_a_stale_page_gets_a_plain_message(app, client, auth, place):
     assert response.status_code == 302 and _status(app, referral_id)[0] == "interview"
 
 
+@pytest.mark.parametrize("version", ["²", "①", "abc", "-1"])
+def test_a_version_that_is_not_a_number_is_refused_not_a_500(app, client, auth, place, version):
+    referral_id = refer(app, place.counsellor.id, place.seeker, place.offer, "sent")
+    auth.login(place.counsellor.username)
+    before = _status(app, referral_id)
+    response = client.post(f"/referrals/{referral_id}/step",
+                           data={"step": "interview", "version": version, "comment": "Mardi 10 h"})
+    assert response.status_code == 400
+    assert "Check the form: some values are not valid." in response.text
+    assert "Mardi 10 h</textarea>" in response.text
+    assert _status(app, referral_id) == before
+    current = re.search(r'id="step-interview">.*?name="version" value="([^"]*)"', response.text, re.S).group(1)
+    assert current == str(_version(app, referral_id))  # the page shown again can be sent
+
+
+def test_a_huge_version_is_an_old_page(app, client, auth, place):
+    referral_id = refer(app, place.counsellor.id, place.seeker, place.offer, "sent")
+    auth.login(place.counsellor.username)
+    response = client.post(f"/referrals/{referral_id}/step",
+                           data={"step": "interview", "version": "99999999999999999999"})
+    assert response.status_code == 409 and "Someone else changed this referral" in response.text
+    assert _status(app, referral_id)[0] == "sent"
+
+
 def test_a_concurrent_write_is_a_message_not_a_500(app, client, auth, place, monkeypatch):
     referral_id = refer(app, place.counsellor.id, place.seeker, place.offer, "sent")
     auth.login(place.counsellor.username)

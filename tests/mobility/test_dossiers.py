@@ -327,6 +327,25 @@ def test_editing_the_dossier(app, client, place, make_dossier):
     assert get_dossier(app, dossier_id).motivation == "Travailler une saison pour financer un atelier"
 
 
+@pytest.mark.parametrize("stage, review", [("matched", None), ("pre_departure", None), ("counselling", "matched")])
+def test_what_a_manager_approved_cannot_change_behind_their_back(app, client, place, make_dossier, stage, review):
+    dossier_id = make_dossier(stage, review=review)
+    before = get_dossier(app, dossier_id)
+    login(client, place.counsellor)
+    response = client.post(f"/mobility/dossiers/{dossier_id}/edit", data=_form(
+        version=str(before.version), offer_reference="", channel="none", motivation="Autre projet"))
+    assert response.status_code == 409 and "approved by a manager" in response.text
+    assert "Autre projet" in response.text  # what was typed is kept
+    after = get_dossier(app, dossier_id)
+    assert (after.offer_id, after.channel, after.motivation) == (before.offer_id, before.channel, before.motivation)
+    # The rest of the dossier can still change.
+    response = client.post(f"/mobility/dossiers/{dossier_id}/edit", data=_form(
+        version=str(before.version), offer_reference=_reference(app, place.offer), channel=before.channel,
+        programme_id=str(before.programme_id), motivation="Autre projet"))
+    assert response.status_code == 302, response.text[:300]
+    assert get_dossier(app, dossier_id).motivation == "Autre projet"
+
+
 def test_a_closed_dossier_is_no_longer_edited(app, client, place, make_dossier):
     dossier_id = make_dossier("closed")
     login(client, place.counsellor)

@@ -247,7 +247,7 @@ def test_every_change_is_a_dated_event_with_its_author_and_an_audit_record(app, 
             AuditEvent.action != "mobility.read").order_by(AuditEvent.id)).all()
     assert audits == [
         ("mobility.assess", place.counsellor.id,
-         {"before": "opened", "after": "assessment", "comment": "Premier entretien"}),
+         {"before": "opened", "after": "assessment", "has_comment": True}),
         ("mobility.counsel", place.counsellor.id, {"before": "assessment", "after": "counselling"})]
     timeline = client.get(f"/mobility/dossiers/{dossier_id}").text.split('id="timeline"')[1]
     assert "Moussa Ba" in timeline and "Premier entretien" in timeline and "Risk assessment → Counselling" in timeline

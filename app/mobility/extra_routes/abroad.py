@@ -10,14 +10,14 @@ from flask_login import current_user
 
 from app.auth.access import can_current, ensure, permission_required
 from app.extensions import db
-from app.formtools import choices
+from app.formtools import MAX_ID, choices, whole_number
 from app.i18n import format_date_short
 from app.mobility import bp
 from app.mobility import documents as docs
 from app.mobility import extra_forms as forms
 from app.mobility.extra_routes.common import (
     CLOSED_STEP, back_to_dossier, commit_or_retry, destination_choices, get_dossier, may_record,
-    national_offers_url, step_open,
+    national_offers_url, record_read, step_open,
 )
 from app.mobility.models import Departure, Dossier, FollowUp, ReturnRecord
 from app.offers.models import Offer
@@ -28,8 +28,9 @@ def _find_offer(text: str) -> Offer | None:
     """An international offer the user may read, by its reference (or its number)."""
     text = text.strip()
     clause = Offer.reference == text.upper()
-    if text.isdigit():
-        clause = sa.or_(clause, Offer.id == int(text))
+    number = whole_number(text)
+    if number is not None and number <= MAX_ID:  # a larger number is no id (SQLite would overflow)
+        clause = sa.or_(clause, Offer.id == number)
     offer = db.session.scalars(sa.select(Offer).where(clause)).first()
     return offer if offer is not None and offer.international and can_current("offer.read", offer) else None
 
@@ -79,7 +80,7 @@ def record_once(dossier: Dossier, relation: str, values: dict, actor_id: int) ->
     for name in changed:
         setattr(record, name, values[name])
     if changed:
-        docs.add_event(dossier, f"{prefix}_updated", actor_id)
+        docs.add_event(dossier, f"{prefix}_updated", actor_id, changed=changed)  # the names, never the values
     return bool(changed)
 
 
@@ -118,11 +119,13 @@ def departure(dossier_id: int):
                 return retry
             flash(_("The departure has been saved.") if changed else _("Nothing was changed."), "success")
             return back_to_dossier(dossier, "mobility.departure")
-    elif record is None:
-        _departure_defaults(form, dossier)
-    elif record.offer_id:
-        offer = db.session.get(Offer, record.offer_id)
-        form.offer.data = offer.reference if offer else ""
+    else:
+        record_read(dossier, "departure")
+        if record is None:
+            _departure_defaults(form, dossier)
+        elif record.offer_id:
+            offer = db.session.get(Offer, record.offer_id)
+            form.offer.data = offer.reference if offer else ""
     return render_template("mobility/extra_departure.html", dossier=dossier, form=form, record=record,
                            editable=may_record("departure", dossier)), 400 if form.errors else 200
 
@@ -152,14 +155,17 @@ def follow_ups(dossier_id: int):
             dossier.follow_ups.append(FollowUp(
                 contacted_on=form.contacted_on.data, channel=form.channel.data, situation=form.situation.data,
                 notes=(form.notes.data or "").strip(), counsellor_id=current_user.id))
-            docs.add_event(dossier, "follow_up", current_user.id)
+            # "mobility.follow_up" is the step of the workflow into the follow-up stage.
+            docs.add_event(dossier, "follow_up", current_user.id, action="follow_up_contact")
             retry = commit_or_retry(dossier, "mobility.follow_ups")
             if retry is not None:
                 return retry
             flash(_("The contact has been recorded."), "success")
             return redirect(url_for("mobility.follow_ups", dossier_id=dossier.id))
-    elif form.contacted_on.data is None:
-        form.contacted_on.data = date.today()
+    else:
+        record_read(dossier, "follow_ups")
+        if form.contacted_on.data is None:
+            form.contacted_on.data = date.today()
     return render_template("mobility/extra_follow_ups.html", dossier=dossier, form=form,
                            editable=may_record("follow_up", dossier) and dossier.departure is not None), \
         400 if form.errors else 200
@@ -188,8 +194,10 @@ def return_home(dossier_id: int):
                 return retry
             flash(_("The return has been saved.") if changed else _("Nothing was changed."), "success")
             return redirect(url_for("mobility.return_home", dossier_id=dossier.id))
-    elif record is not None:
-        form.needs.data = record.needs.split()
+    else:
+        record_read(dossier, "return")
+        if record is not None:
+            form.needs.data = record.needs.split()
     return render_template("mobility/extra_return.html", dossier=dossier, form=form, record=record,
                            editable=may_record("return", dossier) and dossier.departure is not None,
                            offers_url=national_offers_url(dossier.jobseeker_id)), 400 if form.errors else 200

@@ -14,7 +14,7 @@ from app.i18n import format_number
 from app.mobility import bp
 from app.mobility import documents as docs
 from app.mobility import extra_forms as forms
-from app.mobility.extra_routes.common import CHANGED_MEANWHILE, CLOSED_STEP, get_dossier, may_record
+from app.mobility.extra_routes.common import CHANGED_MEANWHILE, CLOSED_STEP, get_dossier, may_record, record_read
 from app.mobility.models import Dossier, DossierDocument, DocumentKind
 
 
@@ -46,6 +46,7 @@ def documents(dossier_id: int):
             if response is not None:
                 return response
     else:
+        record_read(dossier, "documents")
         existing = {doc.kind: doc for doc in dossier.documents}
         form = forms.ChecklistForm(data={"items": [
             {"kind": kind.value, "status": existing[kind].status if kind in existing else "missing",

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import audit
 from app.auth.access import can_current, ensure
 from app.auth.models import Country
 from app.extensions import db
@@ -91,15 +92,31 @@ def enrolments_of(dossier: Dossier) -> list[Enrolment]:
                                    .order_by(Workshop.starts_at)))
 
 
-def commit_or_retry(dossier: Dossier, endpoint: str) -> Response | None:
-    """Commit; if another worker changed the dossier first, say so and reload the page."""
+def committed() -> bool:
+    """Commit; if another worker changed one of the records first, roll back, say so, and
+    return False (the caller reloads its page)."""
     try:
         db.session.commit()
     except (StaleDataError, IntegrityError):
         db.session.rollback()
         flash(str(CHANGED_MEANWHILE), "warning")
-        return redirect(url_for(endpoint, dossier_id=dossier.id))
+        return False
+    return True
+
+
+def commit_or_retry(dossier: Dossier, endpoint: str) -> Response | None:
+    """Commit; if another worker changed the dossier first, say so and reload the page."""
+    dossier_id = dossier.id  # read before a rollback expires it
+    if not committed():
+        return redirect(url_for(endpoint, dossier_id=dossier_id))
     return None
+
+
+def record_read(dossier: Dossier, page: str) -> None:
+    """Note in the audit trail that the user read a page of the dossier with its notes, as the
+    dossier page itself does; commits."""
+    audit.record("mobility.read", "dossier", dossier.id, page=page)
+    db.session.commit()
 
 
 @bp.context_processor

@@ -23,7 +23,7 @@ from app.jobseekers.models import JobSeeker
 from app.mobility import bp
 from app.mobility import documents as docs
 from app.mobility import extra_forms as forms
-from app.mobility.extra_routes.common import aware, destination_choices
+from app.mobility.extra_routes.common import aware, committed, destination_choices
 from app.mobility.models import FINAL_STAGES, Dossier, Enrolment, Workshop
 from app.offers.models import PartnerProgramme
 
@@ -184,7 +184,7 @@ def enrol(workshop_id: int, dossier: Dossier | None, actor_id: int) -> str | Non
     if len(taken) >= workshop.capacity:
         return "full"
     db.session.add(Enrolment(workshop_id=workshop.id, dossier_id=dossier.id))
-    docs.add_event(dossier, "workshop_enrolled", actor_id, comment=workshop.topic)
+    docs.add_event(dossier, "workshop_enrolled", actor_id, comment=workshop.topic, workshop_id=workshop.id)
     db.session.flush()
     return None
 
@@ -230,11 +230,12 @@ def workshop_unenrol(workshop_id: int, enrolment_id: int):
     if _started(workshop):
         flash(_("The workshop has already started: record the attendance instead."), "warning")
     else:
-        docs.add_event(enrolment.dossier, "workshop_unenrolled", current_user.id, comment=workshop.topic)
+        docs.add_event(enrolment.dossier, "workshop_unenrolled", current_user.id, comment=workshop.topic,
+                       workshop_id=workshop.id)
         db.session.delete(enrolment)
-        db.session.commit()
-        flash(_("The enrolment has been cancelled."), "success")
-    return redirect(url_for("mobility.workshop", workshop_id=workshop.id))
+        if committed():
+            flash(_("The enrolment has been cancelled."), "success")
+    return redirect(url_for("mobility.workshop", workshop_id=workshop_id))
 
 
 @bp.route("/workshops/<int:workshop_id>/attendance", methods=["POST"])
@@ -254,8 +255,8 @@ def workshop_attendance(workshop_id: int):
         if enrolment.attended is not attended:
             enrolment.attended = attended
             docs.add_event(enrolment.dossier, "workshop_attended" if attended else "workshop_missed",
-                           current_user.id, comment=workshop.topic)
+                           current_user.id, comment=workshop.topic, workshop_id=workshop.id)
             changed += 1
-    db.session.commit()
-    flash(_("The attendance has been recorded.") if changed else _("Nothing was changed."), "success")
-    return redirect(url_for("mobility.workshop", workshop_id=workshop.id))
+    if committed():
+        flash(_("The attendance has been recorded.") if changed else _("Nothing was changed."), "success")
+    return redirect(url_for("mobility.workshop", workshop_id=workshop_id))
