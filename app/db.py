@@ -58,3 +58,23 @@ def _sqlite_on_begin(connection) -> None:
         # IMMEDIATE takes the write lock up front: two gunicorn workers that both read then
         # write would otherwise deadlock and one would get "database is locked" at once.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def next_in_counter(session: so.Session, model: type, **key: object) -> int:
+    """Increment the counter row of ``model`` (a ``last`` column under the primary ``key``) and
+    return the new value, creating the row at 1.
+
+    One UPDATE … RETURNING does it, so that concurrent workers never get the same value; when
+    two create the row at once, the loser's savepoint fails and it increments the winner's row.
+    """
+    statement = (sa.update(model).where(*(getattr(model, name) == value for name, value in key.items()))
+                 .values(last=model.last + 1).returning(model.last))
+    value = session.execute(statement).scalar()
+    if value is None:
+        try:
+            with session.begin_nested():
+                session.add(model(**key, last=1))
+            value = 1
+        except sa.exc.IntegrityError:
+            value = session.execute(statement).scalar()
+    return value

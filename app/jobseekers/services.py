@@ -6,11 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth.models import Agency
-from app.db import utcnow
+from app.db import next_in_counter, utcnow
 from app.extensions import db
 from app.jobseekers import dedup
 from app.jobseekers.identity import clean_name, search_key
@@ -102,17 +101,7 @@ def next_registration_number(agency: Agency, year: int | None = None) -> str:
     in several workers never get the same number.
     """
     year = year or utcnow().year
-    statement = (sa.update(RegistrationCounter)
-                 .where(RegistrationCounter.agency_id == agency.id, RegistrationCounter.year == year)
-                 .values(last=RegistrationCounter.last + 1).returning(RegistrationCounter.last))
-    value = db.session.execute(statement).scalar()
-    if value is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(RegistrationCounter(agency_id=agency.id, year=year, last=1))
-            value = 1
-        except IntegrityError:  # another worker created the row first
-            value = db.session.execute(statement).scalar()
+    value = next_in_counter(db.session, RegistrationCounter, agency_id=agency.id, year=year)
     return f"{agency.code}-{year}-{value:06d}"
 
 

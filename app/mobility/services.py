@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import scope_clause
 from app.auth.models import Country
-from app.db import utcnow
+from app.db import next_in_counter, utcnow
 from app.extensions import db
 from app.jobseekers.identity import search_key
 from app.jobseekers.models import JobSeeker
@@ -71,17 +71,7 @@ def next_dossier_number(country: str, year: int | None = None) -> str:
     out the same number.
     """
     year = year or utcnow().year
-    statement = (sa.update(DossierCounter)
-                 .where(DossierCounter.country_code == country, DossierCounter.year == year)
-                 .values(last=DossierCounter.last + 1).returning(DossierCounter.last))
-    value = db.session.execute(statement).scalar()
-    if value is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(DossierCounter(country_code=country, year=year, last=1))
-            value = 1
-        except IntegrityError:  # another worker created the row first
-            value = db.session.execute(statement).scalar()
+    value = next_in_counter(db.session, DossierCounter, country_code=country, year=year)
     return f"{country}-M-{year}-{value:06d}"
 
 

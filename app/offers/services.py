@@ -10,12 +10,11 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.auth.access import can
 from app.auth.models import Role
-from app.db import utcnow
+from app.db import next_in_counter, utcnow
 from app.extensions import db
 from app.matching import changes
 from app.offers import fraud
@@ -31,17 +30,7 @@ def next_offer_reference(country: str, year: int | None = None) -> str:
     out the same reference.
     """
     year = year or utcnow().year
-    statement = (sa.update(OfferCounter)
-                 .where(OfferCounter.country_code == country, OfferCounter.year == year)
-                 .values(last=OfferCounter.last + 1).returning(OfferCounter.last))
-    value = db.session.execute(statement).scalar()
-    if value is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(OfferCounter(country_code=country, year=year, last=1))
-            value = 1
-        except IntegrityError:  # another worker created the row first
-            value = db.session.execute(statement).scalar()
+    value = next_in_counter(db.session, OfferCounter, country_code=country, year=year)
     return f"{country}-O-{year}-{value:06d}"
 
 
