@@ -177,6 +177,7 @@ def run(seekers: int, offers: int, seed: int, runs: int, database_url: str | Non
         result["fill_s"] = filled["seconds"]
         result["rows"] = filled["counts"]
         sample = rng.sample(filled["open_offers"], min(runs, len(filled["open_offers"])))
+        bench.app.config["WTF_CSRF_ENABLED"] = False  # the test client posts no token
         client = bench.app.test_client()
         response = client.post("/login", data={"username": filled["counsellor"], "password": PASSWORD})
         assert response.status_code == 302, response.status_code
