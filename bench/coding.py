@@ -43,8 +43,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from app.reference import coding
 from app.reference.coding import (
-    RERANKER_PATH, WEIGHTS, Entry, OccupationCoder, Reranker, entries_from_csv, normalise, stage2_feature_names,
+    RERANKER_PATH, WEIGHTS, Entry, OccupationCoder, entries_from_csv, normalise, stage2_feature_names,
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "app" / "reference" / "data" / "rome3_2021_v460"
@@ -352,7 +353,7 @@ def fit_reranker(titles, seeds: list[int] = RERANK_SEEDS, folds: int = FOLDS, pa
                  "trees of depth 'depth'; node i has children 2i+1 (x[feature] <= threshold) and 2i+2). "
                  "Derived from the shipped reference CSVs by python -m bench.coding --fit-reranker.",
         "features": stage2_feature_names(),
-        "candidates": 30,
+        "candidates": coding._CANDIDATES,
         "depth": TREE_DEPTH,
         "folds": folds,
         "fold_rule": "md5(title code) mod folds; model i was fitted without the titles of fold i",

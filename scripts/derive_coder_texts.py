@@ -64,7 +64,8 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     shared = Path(argv[0])
-    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parents[1] / "app" / "reference" / "data" / VERSION_DIR
+    default = Path(__file__).resolve().parents[1] / "app" / "reference" / "data" / VERSION_DIR
+    out = Path(argv[1]) if len(argv) > 1 else default
     derive(shared, out)
     return 0
 

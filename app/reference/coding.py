@@ -55,8 +55,8 @@ Query words unknown to the index are first replaced by a close known title word 
 typos such as "maçcon" or "mecanicen" still find their fiche; input that looks like no word
 (``"qsdfgh"``) returns nothing.
 
-Building the coder takes a few seconds for the full ROME (about 100 MB retained); a query takes
-a few milliseconds on one core; ``suggest_many`` batches the sparse products.
+Building the coder takes about three seconds for the full ROME (about 100 MB retained); a query
+takes about 3 ms on one core; ``suggest_many`` batches the sparse products.
 ``python -m bench.coding`` measures accuracy on held-out titles.
 """
 
