@@ -170,15 +170,20 @@ def _settings(entry: CountryIndex) -> None:
     version = row.version if row else None
     if version == entry.settings_version:
         return
-    params = MatchingParams()
-    if row is not None:
-        try:
-            params = MatchingParams.from_mapping(row.params or {})
-        except (TypeError, ValueError):
-            # Settings are validated when saved; a bad row written by hand falls back to the defaults.
-            log.error("matching settings of %s are invalid; the defaults apply", entry.country)
-    entry.index.params = params
+    entry.index.params = _stored_params(entry.country, row.params if row else None)
     entry.settings_version = version
+
+
+def _stored_params(country: str, stored: dict | None) -> MatchingParams:
+    """Settings as stored; they are validated when saved, so a bad row (written by hand) falls
+    back to the defaults."""
+    if stored is None:
+        return MatchingParams()
+    try:
+        return MatchingParams.from_mapping(stored)
+    except (TypeError, ValueError):
+        log.error("matching settings of %s are invalid; the defaults apply", country)
+        return MatchingParams()
 
 
 def country_index(country: str, today: date | None = None) -> CountryIndex:
@@ -202,12 +207,7 @@ def forget_indexes() -> None:
 def params_for(country: str) -> MatchingParams:
     """The weights in force for ``country``: its settings, or the defaults."""
     row = db.session.get(MatchingSettings, country)
-    if row is None:
-        return MatchingParams()
-    try:
-        return MatchingParams.from_mapping(row.params or {})
-    except (TypeError, ValueError):
-        return MatchingParams()
+    return _stored_params(country, (row.params or {}) if row else None)
 
 
 def save_params(country: str, params: MatchingParams, user_id: int | None) -> MatchingSettings:
